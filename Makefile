@@ -1,0 +1,45 @@
+# Two commands set up everything on a fresh machine: `make book` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv book book-student test test-unit test-notebooks lint format bench strip clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[book,dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Execute every notebook and build the HTML book into _build/html (offline; warnings are errors).
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## Everything: lint, unit tests, every notebook through nbmake.
+test: $(STAMP) lint test-unit test-notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q --disable-socket --allow-unix-socket tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+strip: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf _build

@@ -1,0 +1,103 @@
+"""Input validation shared by explainers and metrics: clear errors, no silent reshaping.
+
+Each function either returns the input in the one canonical form the rest of
+the package uses or raises a ``TypeError``/``ValueError`` that says what was
+expected and what arrived.
+"""
+
+import numbers
+
+import numpy as np
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def image_batch(x, name="inputs"):
+    """Return images as float32 (n, 28, 28, 1) in [0, 1].
+
+    Accepted: one image (28, 28) or (28, 28, 1), or a batch (n, 28, 28) or
+    (n, 28, 28, 1), of floats in [0, 1]. uint8 images, values outside [0, 1],
+    NaN/inf and empty batches are refused.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a float array of images, got {type(x).__name__}.")
+    arr = np.asarray(x)
+    if arr.dtype == np.uint8 or (arr.dtype.kind in "iu" and arr.size and arr.max() > 1):
+        raise ValueError(f"{name} looks like uint8 pixels 0..255 ({arr.dtype}); divide by 255 to get floats in [0, 1].")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric images, got dtype {arr.dtype}.")
+    if arr.shape in ((28, 28), (28, 28, 1)):
+        arr = arr.reshape((1,) + IMAGE_SHAPE)
+    elif arr.ndim == 3 and arr.shape[1:] == (28, 28):
+        arr = arr[..., None]
+    if arr.ndim != 4 or arr.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"{name} must have shape (n, 28, 28, 1), (n, 28, 28) or (28, 28), got {np.shape(x)}.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch; pass at least one image.")
+    arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf values.")
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(f"{name} must lie in [0, 1], got values in [{arr.min():.3g}, {arr.max():.3g}].")
+    return arr
+
+
+def text_batch(texts, name="inputs"):
+    """Return reviews as a non-empty list of non-blank str; one str is a batch of one."""
+    if isinstance(texts, str):
+        texts = [texts]
+    if isinstance(texts, np.ndarray):
+        texts = texts.tolist()
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(f"{name} must be a str or a list of str, got {type(texts).__name__}.")
+    if not texts:
+        raise ValueError(f"{name} is an empty list; pass at least one review.")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"{name}[{i}] must be a str, got {type(t).__name__}.")
+        if not t.strip():
+            raise ValueError(f"{name}[{i}] is an empty string; there is nothing to explain.")
+    return list(texts)
+
+
+def targets(targets, probs):
+    """Return one int class per input: the predicted class when ``targets`` is None.
+
+    Args:
+        targets: None, one int for every input, or a sequence of one int per input.
+        probs: the model's (n, classes) probabilities for the inputs.
+    """
+    n, classes = probs.shape
+    if targets is None:
+        return np.argmax(probs, axis=1).astype(np.int64)
+    if isinstance(targets, (bool, np.bool_)) or isinstance(targets, float):
+        raise TypeError(f"targets must be int class indices, got {targets!r}.")
+    if isinstance(targets, numbers.Integral):
+        out = np.full(n, int(targets), dtype=np.int64)
+    else:
+        arr = np.asarray(targets)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"targets must be int class indices, got dtype {arr.dtype}.")
+        if arr.shape != (n,):
+            raise ValueError(f"targets must hold one class per input: expected shape ({n},), got {arr.shape}.")
+        out = arr.astype(np.int64)
+    if out.min() < 0 or out.max() >= classes:
+        raise ValueError(f"targets must lie in 0..{classes - 1} for a {classes}-class model, got {out.tolist()}.")
+    return out
+
+
+def probabilities(probs, n):
+    """Check that a model returned (n, classes) probabilities for n inputs."""
+    probs = np.asarray(probs)
+    if probs.ndim != 2 or probs.shape[0] != n or probs.shape[1] < 2:
+        raise ValueError(
+            f"The model must return (n, classes) probabilities; for {n} inputs it returned shape {probs.shape}."
+        )
+    return probs
+
+
+def known_params(params, allowed, method):
+    """Refuse parameters a method does not take (a typo must not pass silently)."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise TypeError(f"{method} got unknown parameter(s) {unknown}; it takes {sorted(allowed)}.")

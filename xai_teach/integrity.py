@@ -1,0 +1,63 @@
+"""SHA-256 checks for every file shipped in ``xai_teach/assets``.
+
+``assets/manifest.json`` maps each asset path (relative to ``assets/``) to its
+SHA-256. Loading code calls :func:`asset_path`, which refuses a missing or
+altered file with a message that says how to repair it.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+ASSETS = Path(__file__).parent / "assets"
+MANIFEST = ASSETS / "manifest.json"
+
+REPAIR = {
+    "data": "rebuild it with `python scripts/build_data.py` or reinstall xai_teach",
+    "models": "retrain it with `python -m xai_teach.models --all` or reinstall xai_teach",
+}
+
+
+class IntegrityError(ValueError):
+    """A shipped file is missing or does not match its recorded SHA-256."""
+
+
+def sha256(path):
+    """Return the hex SHA-256 of the file at ``path``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest():
+    """Return the manifest as a dict ``{relative path: sha256}``."""
+    if not MANIFEST.exists():
+        return {}
+    return json.loads(MANIFEST.read_text())
+
+
+def record(relpath):
+    """Store the SHA-256 of ``assets/relpath`` in the manifest (used by the build scripts)."""
+    manifest = read_manifest()
+    manifest[relpath] = sha256(ASSETS / relpath)
+    MANIFEST.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+
+
+def asset_path(relpath):
+    """Return the path of a shipped asset after checking it against the manifest."""
+    path = ASSETS / relpath
+    fix = REPAIR[relpath.split("/")[0]]
+    expected = read_manifest().get(relpath)
+    if expected is None:
+        raise IntegrityError(f"{relpath} is not listed in {MANIFEST}; {fix}.")
+    if not path.exists():
+        raise IntegrityError(f"Shipped file {path} is missing; {fix}.")
+    actual = sha256(path)
+    if actual != expected:
+        raise IntegrityError(
+            f"Shipped file {path} is corrupted: SHA-256 {actual[:12]}... does not match "
+            f"the manifest's {expected[:12]}...; {fix}."
+        )
+    return path

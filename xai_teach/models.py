@@ -1,0 +1,284 @@
+"""The model zoo: Keras 3 functional models with pretrained weights shipped in the package.
+
+Every model is built with the functional API (tf-keras-vis cannot read Keras 3
+``Sequential`` models) and ends in a layer named ``"logits"`` followed by a
+softmax layer named ``"probs"``, so explainers can work on either.
+
+========================  ===========================================================
+name                      what it is
+========================  ===========================================================
+``mnist_linear``          softmax regression on pixels: globally interpretable
+``mnist_cnn``             small CNN; its last convolution is named ``"last_conv"``
+``imdb_bow``              bag-of-words logistic regression: one weight per word
+``imdb_lstm``             bidirectional LSTM over word embeddings
+``imdb_transformer``      one Transformer block; its attention layer is ``"attention"``
+========================  ===========================================================
+
+MNIST models take float images (n, 28, 28, 1) in [0, 1]; IMDB models take raw
+review strings. All return (n, classes) probabilities (IMDB: ``[negative,
+positive]``). ``python -m xai_teach.models --all`` retrains every model from the
+embedded data with a fixed seed and rewrites the shipped weights and model cards.
+"""
+
+import argparse
+import json
+import platform
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from . import data
+from .integrity import ASSETS, asset_path, record
+
+VOCAB = 10_000  #: text models keep the 10,000 most frequent words (index 0 pads, 1 is unknown)
+SEQ_LEN = 256  #: sequence models read the first 256 words of a review
+EMBED = 32  #: word-embedding width of the sequence models
+
+
+@keras.saving.register_keras_serializable(package="xai_teach")
+class PaddingMask(layers.Layer):
+    """True where a token id is a real word, False where it is padding (id 0)."""
+
+    def call(self, ids):
+        return ops.not_equal(ids, 0)
+
+
+@keras.saving.register_keras_serializable(package="xai_teach")
+class PositionEmbedding(layers.Layer):
+    """Add a learned vector per position to a (batch, length, width) sequence."""
+
+    def build(self, input_shape):
+        self.positions = self.add_weight(
+            shape=(input_shape[1], input_shape[2]), initializer="glorot_uniform", name="positions"
+        )
+
+    def call(self, x):
+        return x + self.positions
+
+
+def _head(x, classes):
+    """Logits and softmax, named so that explainers can find them."""
+    logits = layers.Dense(classes, name="logits")(x)
+    return layers.Softmax(name="probs")(logits)
+
+
+def mnist_linear():
+    """Softmax regression: one 28x28 weight template per digit class."""
+    image = keras.Input((28, 28, 1), name="image")
+    return keras.Model(image, _head(layers.Flatten()(image), 10), name="mnist_linear")
+
+
+def mnist_cnn():
+    """Three 3x3 convolutions (the last one, 14x14, named ``last_conv``) and a dense layer."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1")(image)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(name="pool1")(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="last_conv")(x)
+    x = layers.MaxPooling2D(name="pool2")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    x = layers.Dropout(0.3)(x)
+    return keras.Model(image, _head(x, 10), name="mnist_cnn")
+
+
+def text_vectorizer(texts, multi_hot=False):
+    """A ``TextVectorization`` layer adapted to ``texts`` (lower-cased, punctuation stripped)."""
+    if multi_hot:
+        vec = layers.TextVectorization(max_tokens=VOCAB, output_mode="multi_hot", name="vectorize")
+    else:
+        vec = layers.TextVectorization(max_tokens=VOCAB, output_sequence_length=SEQ_LEN, name="vectorize")
+    vec.adapt(tf.constant(list(texts)), batch_size=512)
+    return vec
+
+
+def imdb_bow(vectorizer):
+    """Logistic regression on word presence: each word has one weight per class."""
+    text = keras.Input((), dtype="string", name="text")
+    x = vectorizer(text)
+    logits = layers.Dense(2, kernel_regularizer=keras.regularizers.L2(1e-4), name="logits")(x)
+    return keras.Model(text, layers.Softmax(name="probs")(logits), name="imdb_bow")
+
+
+def _embed(vectorizer, text):
+    ids = vectorizer(text)
+    emb = layers.Embedding(VOCAB, EMBED, name="embedding")(ids)
+    return emb, PaddingMask(name="mask")(ids)
+
+
+def imdb_lstm(vectorizer):
+    """A bidirectional LSTM reads the embedded words; padding is masked."""
+    text = keras.Input((), dtype="string", name="text")
+    emb, mask = _embed(vectorizer, text)
+    x = layers.Bidirectional(layers.LSTM(32), name="bilstm")(emb, mask=mask)
+    x = layers.Dropout(0.3)(x)
+    return keras.Model(text, _head(x, 2), name="imdb_lstm")
+
+
+def imdb_transformer(vectorizer, heads=2):
+    """One Transformer encoder block; read its attention with :func:`attention_model`."""
+    text = keras.Input((), dtype="string", name="text")
+    emb, mask = _embed(vectorizer, text)
+    x = PositionEmbedding(name="position")(emb)
+    att = layers.MultiHeadAttention(heads, EMBED // heads, name="attention")(x, x, query_mask=mask, value_mask=mask)
+    x = layers.LayerNormalization(name="norm1")(x + layers.Dropout(0.1)(att))
+    ff = layers.Dense(EMBED, name="ff2")(layers.Dense(64, activation="relu", name="ff1")(x))
+    x = layers.LayerNormalization(name="norm2")(x + layers.Dropout(0.1)(ff))
+    x = layers.GlobalAveragePooling1D(name="pool")(x, mask=mask)
+    x = layers.Dropout(0.3)(x)
+    return keras.Model(text, _head(x, 2), name="imdb_transformer")
+
+
+# name -> (builder, dataset, epochs, batch size, learning rate)
+RECIPES = {
+    "mnist_linear": (mnist_linear, "mnist", 30, 64, 3e-3),
+    "mnist_cnn": (mnist_cnn, "mnist", 25, 64, 2e-3),
+    "imdb_bow": (imdb_bow, "imdb", 8, 64, 3e-3),
+    "imdb_lstm": (imdb_lstm, "imdb", 4, 64, 2e-3),
+    "imdb_transformer": (imdb_transformer, "imdb", 4, 64, 1e-3),
+}
+NAMES = tuple(RECIPES)
+
+
+def _check_name(name):
+    if name not in RECIPES:
+        raise ValueError(f"Unknown model {name!r}; expected one of {', '.join(NAMES)}.")
+
+
+def load_pretrained(name):
+    """Load the shipped, checksum-verified weights of model ``name`` (safe mode)."""
+    _check_name(name)
+    return keras.models.load_model(asset_path(f"models/{name}.keras"), compile=False, safe_mode=True)
+
+
+def model_card(name):
+    """The model card of a shipped model: data, epochs, seed, test accuracy, versions."""
+    _check_name(name)
+    return json.loads(asset_path(f"models/{name}.json").read_text())
+
+
+def is_text_model(model):
+    """True for models that take raw strings."""
+    return model.inputs[0].dtype == "string"
+
+
+def predict_proba(model, inputs, batch_size=256):
+    """Class probabilities for a batch of images or a list of review strings.
+
+    Args:
+        model: a zoo model (or any Keras model with the same input convention).
+        inputs: float images (n, 28, 28, 1) or a list of str for text models.
+        batch_size: how many inputs go through the model at once.
+    """
+    if is_text_model(model):
+        if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
+            raise TypeError(f"Text models take a list of str, got {type(inputs).__name__}.")
+        inputs = tf.constant(list(inputs))
+    return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0))
+
+
+def logits_model(model):
+    """A model with the same input whose output is the pre-softmax ``logits`` layer."""
+    return keras.Model(model.inputs, model.get_layer("logits").output)
+
+
+def attention_model(model):
+    """Map review strings to the attention scores (n, heads, words, words) of ``imdb_transformer``."""
+    att = model.get_layer("attention")
+    x = att.input[0] if isinstance(att.input, list) else att.input
+    mask = model.get_layer("mask").output
+    _, scores = att(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)
+    return keras.Model(model.inputs, scores)
+
+
+def _augment(seed):
+    """Small random shifts and rotations for training the CNN on only 5,000 digits."""
+    shift = layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed)
+    rotate = layers.RandomRotation(0.04, fill_mode="constant", seed=seed + 1)
+    return lambda x, y: (rotate(shift(x, training=True), training=True), y)
+
+
+def _datasets(name, seed):
+    kind = RECIPES[name][1]
+    if kind == "mnist":
+        (x_train, y_train), test = data.load_mnist()
+        train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
+    else:
+        (texts, y_train), (t_test, y_test) = data.load_imdb()
+        train = tf.data.Dataset.from_tensor_slices((tf.constant(texts), y_train))
+        test = (t_test, y_test)
+    return train.shuffle(len(y_train), seed=seed, reshuffle_each_iteration=True), test, len(y_train)
+
+
+def train(name, epochs=None, seed=0, save=False):
+    """Train zoo model ``name`` on the embedded data; return ``(model, model_card)``.
+
+    Args:
+        name: one of :data:`NAMES`.
+        epochs: passes over the training set; ``None`` uses the recipe's count.
+        seed: seeds weights, shuffling and augmentation, so a rerun gives the same model.
+        save: write the weights and model card into the package (what ``--all`` does).
+    """
+    _check_name(name)
+    builder, kind, default_epochs, batch, lr = RECIPES[name]
+    epochs = default_epochs if epochs is None else epochs
+    keras.utils.set_random_seed(seed)
+    train_ds, (x_test, y_test), n_train = _datasets(name, seed)
+    if kind == "imdb":
+        model = builder(text_vectorizer(data.load_imdb()[0][0], multi_hot=name == "imdb_bow"))
+    else:
+        model = builder()
+        if name == "mnist_cnn":
+            train_ds = train_ds.batch(batch).map(_augment(seed)).unbatch()
+    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(train_ds.batch(batch).prefetch(2), epochs=epochs, verbose=0)
+    seconds = time.perf_counter() - start
+    accuracy = float(np.mean(np.argmax(predict_proba(model, x_test), 1) == y_test))
+    card = {
+        "name": name,
+        "architecture": model_summary(model),
+        "parameters": int(model.count_params()),
+        "data": f"embedded {kind}: {n_train} training examples; tested on {len(y_test)} held-out examples",
+        "epochs": epochs,
+        "batch_size": batch,
+        "learning_rate": lr,
+        "seed": seed,
+        "test_accuracy": round(accuracy, 4),
+        "training_seconds": round(seconds, 1),
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+        },
+    }
+    if save:
+        # Compiling afresh drops the optimizer state, which would triple the file size.
+        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        for suffix, write in ((".keras", model.save), (".json", lambda p: p.write_text(json.dumps(card, indent=1)))):
+            write(ASSETS / "models" / f"{name}{suffix}")
+            record(f"models/{name}{suffix}")
+    return model, card
+
+
+def model_summary(model):
+    """One line per layer: name, class and output shape."""
+    return [f"{layer.name}: {type(layer).__name__}" for layer in model.layers]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Retrain shipped models and rewrite their weights and cards.")
+    parser.add_argument("names", nargs="*", help=f"models to train, from {', '.join(NAMES)}")
+    parser.add_argument("--all", action="store_true", help="train every model")
+    args = parser.parse_args(argv)
+    for name in NAMES if args.all else args.names:
+        _, card = train(name, save=True)
+        print(f"{name}: test accuracy {card['test_accuracy']:.4f}, {card['training_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
