@@ -100,8 +100,24 @@ def balanced_sample(rows, size, rng):
     return [rows[i] for i in picked]
 
 
+def deduplicate(splits):
+    """Keep the first copy of each review text, and drop test reviews whose text is also in train.
+
+    aclImdb repeats a few hundred reviews; a test review seen in training would leak.
+    """
+    seen = set()
+    for split in ("train", "test"):
+        kept = []
+        for row in splits[split]:
+            if row[3] not in seen:
+                seen.add(row[3])
+                kept.append(row)
+        splits[split] = kept
+    return splits
+
+
 def build_imdb(shared):
-    splits = data.read_aclimdb(checked(shared, "imdb/aclImdb_labeled.tar.xz"))
+    splits = deduplicate(data.read_aclimdb(checked(shared, "imdb/aclImdb_labeled.tar.xz")))
     rng = np.random.default_rng(SEED)
     stored = {}
     for split, size in IMDB_SIZES.items():
@@ -114,7 +130,7 @@ def build_imdb(shared):
     stored["provenance"] = {
         "source": "Large Movie Review Dataset v1.0 (aclImdb), labelled train and test splits",
         "sample": f"balanced, numpy default_rng({SEED}); {IMDB_SIZES['train']} train and {IMDB_SIZES['test']} test reviews",
-        "cleaning": "<br /> line breaks replaced by spaces",
+        "cleaning": "<br /> line breaks replaced by spaces; duplicate texts dropped, test reviews also in train dropped",
         "citation": "A. L. Maas et al., Learning Word Vectors for Sentiment Analysis, ACL 2011",
     }
     out = integrity.ASSETS / data.IMDB_FILE

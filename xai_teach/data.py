@@ -56,14 +56,14 @@ def _scale(images):
     return (images.astype(np.float32) / 255.0)[..., None]
 
 
-def _download(name):
+def _download(name, cache_dir):
     import keras  # imported here so that loading embedded data stays light
 
     fname, url, digest = FULL_SOURCES[name]
-    return keras.utils.get_file(fname, origin=url, file_hash=digest)
+    return keras.utils.get_file(fname, origin=url, file_hash=digest, cache_dir=cache_dir)
 
 
-def load_mnist(source="embedded"):
+def load_mnist(source="embedded", cache_dir=None):
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Images are float32 of shape (n, 28, 28, 1) scaled to [0, 1]; labels are int64.
@@ -72,9 +72,10 @@ def load_mnist(source="embedded"):
         source: ``"embedded"`` for the 5,000 training and 10,000 test digits
             shipped in the package (offline), or ``"keras"`` for the full
             60,000 + 10,000 digits, downloaded once into Keras' cache.
+        cache_dir: where ``source="keras"`` keeps the download (default ``~/.keras``).
     """
     _check_source(source, ("embedded", "keras"))
-    path = asset_path(MNIST_FILE) if source == "embedded" else _download("mnist")
+    path = asset_path(MNIST_FILE) if source == "embedded" else _download("mnist", cache_dir)
     with np.load(path) as f:
         arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     x_train, y_train, x_test, y_test = arrays
@@ -114,7 +115,7 @@ def _as_lists(rows):
     return [r[3] for r in rows], np.array([r[2] for r in rows], dtype=np.int64)
 
 
-def load_imdb(source="embedded"):
+def load_imdb(source="embedded", cache_dir=None):
     """Load IMDB reviews as ``(texts_train, y_train), (texts_test, y_test)``.
 
     Texts are lists of raw review strings (``<br />`` replaced by spaces);
@@ -124,16 +125,15 @@ def load_imdb(source="embedded"):
         source: ``"embedded"`` for the balanced 10,000 + 2,500 review sample
             shipped in the package (offline), or ``"full"`` for all 25,000 +
             25,000 labelled reviews, downloaded once (84 MB) into Keras' cache.
+        cache_dir: where ``source="full"`` keeps the download (default ``~/.keras``).
     """
     _check_source(source, ("embedded", "full"))
     if source == "full":
-        splits = read_aclimdb(_download("imdb"))
+        splits = read_aclimdb(_download("imdb", cache_dir))
         return _as_lists(splits["train"]), _as_lists(splits["test"])
     with lzma.open(asset_path(IMDB_FILE), "rt", encoding="utf-8") as f:
         stored = json.load(f)
-    return tuple(
-        (stored[s]["texts"], np.array(stored[s]["labels"], dtype=np.int64)) for s in ("train", "test")
-    )
+    return tuple((stored[s]["texts"], np.array(stored[s]["labels"], dtype=np.int64)) for s in ("train", "test"))
 
 
 def provenance():

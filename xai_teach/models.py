@@ -182,7 +182,7 @@ def predict_proba(model, inputs, batch_size=256):
 
 def logits_model(model):
     """A model with the same input whose output is the pre-softmax ``logits`` layer."""
-    return keras.Model(model.inputs, model.get_layer("logits").output)
+    return keras.Model(model.input, model.get_layer("logits").output)
 
 
 def attention_model(model):
@@ -191,7 +191,7 @@ def attention_model(model):
     x = att.input[0] if isinstance(att.input, list) else att.input
     mask = model.get_layer("mask").output
     _, scores = att(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)
-    return keras.Model(model.inputs, scores)
+    return keras.Model(model.input, scores)
 
 
 def _augment(seed):

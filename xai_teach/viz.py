@@ -103,5 +103,7 @@ def text_html(attr, max_words=None, label_names=("negative", "positive")):
     prob = "" if attr.probs is None else f", p={attr.probs[0, target]:.3f}"
     caption = f"{html.escape(attr.method)}: evidence for <b>{label_names[target]}</b>{prob} (red for, blue against)"
     body = " ".join(spans)
-    return HTML(f'<div style="line-height:1.9;font-family:sans-serif"><div style="font-size:90%;'
-                f'color:#555">{caption}</div>{body}</div>')
+    return HTML(
+        f'<div style="line-height:1.9;font-family:sans-serif"><div style="font-size:90%;'
+        f'color:#555">{caption}</div>{body}</div>'
+    )

@@ -34,8 +34,10 @@ class Attribution:
         n = len(self.targets)
         if self.is_text:
             if len(self.values) != n or len(self.tokens) != n:
-                raise ValueError(f"text attribution needs {n} value arrays and token lists, "
-                                 f"got {len(self.values)} and {len(self.tokens)}.")
+                raise ValueError(
+                    f"text attribution needs {n} value arrays and token lists, "
+                    f"got {len(self.values)} and {len(self.tokens)}."
+                )
             self.values = [np.asarray(v, dtype=np.float64) for v in self.values]
             for i, (v, t) in enumerate(zip(self.values, self.tokens)):
                 if v.shape != (len(t),):
@@ -97,10 +99,19 @@ class Attribution:
             flat = self.flat(i)
             rank = np.empty(len(flat), dtype=np.int64)
             rank[np.argsort(-np.abs(flat), kind="stable")] = np.arange(1, len(flat) + 1)
-            frames.append(pd.DataFrame({
-                "input": i, "feature": self.feature_names(i), "position": np.arange(len(flat)),
-                "value": flat, "rank": rank, "target": int(self.targets[i]), "method": self.method,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "input": i,
+                        "feature": self.feature_names(i),
+                        "position": np.arange(len(flat)),
+                        "value": flat,
+                        "rank": rank,
+                        "target": int(self.targets[i]),
+                        "method": self.method,
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def plot(self, index=None, **kwargs):

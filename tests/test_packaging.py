@@ -1,0 +1,65 @@
+"""Project hygiene: the layout, dependency declarations, and output-free notebooks."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_top_level_layout():
+    for name in (
+        "book",
+        "notebooks",
+        "xai_teach",
+        "tests",
+        "_config.yml",
+        "_toc.yml",
+        "environment.yml",
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        ".ci/run",
+    ):
+        assert (ROOT / name).exists(), name
+    assert "make test" in (ROOT / ".ci/run").read_text()
+
+
+def test_environment_yml_agrees_with_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = env["dependencies"]
+    python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
+    assert python.removeprefix("python") == project["requires-python"]
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == ["-e .[" + ",".join(sorted(project["optional-dependencies"])) + "]"]
+    assert "conda-forge" in env["channels"]
+
+
+def test_no_dependency_is_pinned_above_colab():
+    """Lower bounds only (and jupyter-book < 2), so installing in Colab never replaces its TensorFlow."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in project["dependencies"] + sum(project["optional-dependencies"].values(), []):
+        req = Requirement(dep)
+        allowed = {">=", "<"} if req.name == "jupyter-book" else {">="}
+        assert {s.operator for s in req.specifier} <= allowed, dep
+    assert "jupyter-book>=1.0.4,<2" in project["optional-dependencies"]["book"]
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
+
+
+def test_every_notebook_is_in_the_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        assert f"notebooks/{path.stem}" in toc, path.name
