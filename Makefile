@@ -18,6 +18,13 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+## The same book for students: solutions removed, exercise stubs not executed (_student/_build/html).
+book-student: $(STAMP)
+	rm -rf _student && mkdir -p _student
+	cp -r book _config.yml _toc.yml _student/
+	$(BIN)/python -m xai_teach.course student _student/notebooks
+	$(BIN)/jupyter-book build _student -W -n --keep-going
+
 ## Everything: lint, unit tests, every notebook through nbmake.
 test: $(STAMP) lint test-unit test-notebooks
 
@@ -42,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf _build
+	rm -rf _build _student

@@ -1,0 +1,102 @@
+"""Student and instructor builds of the chapter notebooks.
+
+    python -m xai_teach.course student OUTDIR     # solutions removed
+    python -m xai_teach.course instructor OUTDIR  # everything kept
+
+Conventions the chapters follow:
+
+- an exercise is a ``{exercise}`` directive with a ``:label:``; its written answer is a
+  ``{solution}`` directive, removed from the student build;
+- a code cell tagged ``solution`` holds the code answer of the exercise stated last before it; the
+  student build replaces it by a stub that raises ``NotImplementedError("Exercise <label> ...")``;
+- the auto-check call (``exercises.check_...``) is the solution cell's last line; the stub keeps it,
+  so students get feedback once they replace the ``raise`` by their answer. Later cells must not
+  use names that only a solution cell defines.
+"""
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOLUTION_TAG = "solution"
+
+_LABEL = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
+_SOLUTION = re.compile(r"(`{3,})\{solution\}.*?\n\1[ \t]*(\n|$)", re.DOTALL)
+_CHECK = re.compile(r"^.*\bexercises\.check_\w+\(.*$", re.MULTILINE)
+
+
+def strip_solutions(markdown):
+    """Remove every ``{solution}`` directive from a markdown cell's source."""
+    return _SOLUTION.sub("", markdown).rstrip() + "\n" if "{solution}" in markdown else markdown
+
+
+def stub(label, check_lines):
+    """The code a student sees instead of a solution cell."""
+    then = ", keeping the check on the last line" if check_lines else ""
+    lines = [
+        f"# Exercise {label}: replace the next line with your solution{then}.",
+        f'raise NotImplementedError("Exercise {label}: replace this line with your solution")',
+    ]
+    return "\n".join(lines + check_lines)
+
+
+def student_notebook(nb):
+    """Return a copy of ``nb`` with solutions removed and solution cells replaced by stubs."""
+    nb = copy.deepcopy(nb)
+    label = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            labels = _LABEL.findall(cell.source)
+            label = labels[-1] if labels else label
+            cell.source = strip_solutions(cell.source)
+        elif SOLUTION_TAG in cell.metadata.get("tags", []):
+            if label is None:
+                raise ValueError(f"A cell tagged {SOLUTION_TAG!r} comes before any exercise:\n{cell.source[:200]}")
+            cell.source = stub(label, _CHECK.findall(cell.source))
+            tags = [t for t in cell.metadata["tags"] if t != SOLUTION_TAG]
+            # The book build skips stubs (myst-nb's skip-execution); run by hand they raise.
+            cell.metadata["tags"] = tags + ["skip-execution", "exercise-stub"]
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def build(kind, outdir, notebooks=None):
+    """Write the student or instructor version of every chapter notebook into ``outdir``.
+
+    Args:
+        kind: ``"student"`` (solutions removed) or ``"instructor"`` (unchanged).
+        outdir: folder to write the notebooks into (created if needed).
+        notebooks: notebook paths; default every notebook in ``notebooks/``.
+    """
+    if kind not in ("student", "instructor"):
+        raise ValueError(f"kind must be 'student' or 'instructor', got {kind!r}.")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = sorted(NOTEBOOKS.glob("*.ipynb")) if notebooks is None else [Path(p) for p in notebooks]
+    written = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        if kind == "student":
+            nb = student_notebook(nb)
+        target = outdir / path.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write student or instructor versions of the notebooks.")
+    parser.add_argument("kind", choices=("student", "instructor"))
+    parser.add_argument("outdir", type=Path)
+    args = parser.parse_args(argv)
+    for path in build(args.kind, args.outdir):
+        print(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
