@@ -1,0 +1,168 @@
+"""Performance report: notebook times and memory, book build time, explainer and metric ratios.
+
+    python -m benchmarks.run [--skip-book] [--only notebooks|sections]
+
+Writes ``benchmarks/results.md``. Every ratio is measured side by side in one run on this
+machine; budgets are checked here and reported, never asserted in tests.
+"""
+
+import argparse
+import importlib
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.md"
+SECTIONS = ("bench_explain", "bench_metrics", "bench_senn")
+NOTEBOOK_BUDGET_S = 90
+NOTEBOOK_BUDGET_GB = 3.0
+BOOK_BUDGET_S = 12 * 60
+
+
+class PeakMemory:
+    """Poll the resident memory of a process tree (the notebook kernel) in a thread."""
+
+    def __init__(self, pid, interval=0.1):
+        self.process, self.interval, self.peak = psutil.Process(pid), interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self):
+        while not self._stop.is_set():
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(self.interval)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 1e9
+
+
+def run_notebook(path):
+    """Execute one notebook in a fresh kernel; return (seconds, peak GB)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel():
+        monitor = PeakMemory(client.km.provisioner.process.pid)
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        peak = monitor.stop()
+    return seconds, peak
+
+
+def notebook_rows():
+    rows = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        seconds, peak = run_notebook(path)
+        ok = seconds <= NOTEBOOK_BUDGET_S and peak <= NOTEBOOK_BUDGET_GB
+        rows.append(
+            {
+                "benchmark": f"notebook {path.stem}",
+                "measure": "execution time / peak memory",
+                "value": round(seconds, 1),
+                "unit": f"s / {peak:.2f} GB",
+                "budget": f"<= {NOTEBOOK_BUDGET_S} s, <= {NOTEBOOK_BUDGET_GB} GB",
+                "ok": ok,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def book_row():
+    start = time.perf_counter()
+    build = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+    done = subprocess.run(build, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    return {
+        "benchmark": "make book (warm environment)",
+        "measure": "build time" + ("" if done.returncode == 0 else " (BUILD FAILED)"),
+        "value": round(seconds, 1),
+        "unit": "s",
+        "budget": f"<= {BOOK_BUDGET_S} s",
+        "ok": done.returncode == 0 and seconds <= BOOK_BUDGET_S,
+    }
+
+
+def section_rows():
+    rows = []
+    for name in SECTIONS:
+        module = importlib.import_module(f"benchmarks.{name}")
+        rows += module.run()
+    return rows
+
+
+def machine():
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").exists():
+        names = [
+            ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln
+        ]
+        cpu = names[0] if names else cpu
+    return (
+        f"{cpu}; {os.cpu_count()} cores; {psutil.virtual_memory().total / 2**30:.0f} GiB memory; "
+        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+
+
+def table(rows):
+    lines = ["| benchmark | measure | value | unit | budget | within budget |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['benchmark']} | {r['measure']} | {r['value']} | {r['unit']} | {r['budget']} | "
+            f"{'yes' if r['ok'] else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-book", action="store_true", help="do not time the book build")
+    parser.add_argument("--only", choices=("notebooks", "sections"), help="run one part only")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    rows = []
+    if args.only in (None, "sections"):
+        rows += section_rows()
+    if args.only in (None, "notebooks"):
+        rows += notebook_rows()
+        if not args.skip_book:
+            rows.append(book_row())
+    missed = [r["benchmark"] for r in rows if not r["ok"]]
+    report = [
+        "# Benchmark report",
+        "",
+        f"Machine: {machine()}.",
+        f"Generated by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+        "Times are wall-clock on a shared machine, so expect some noise; ratios are measured side by side.",
+        "",
+        table(rows),
+        "",
+        "Budgets missed: " + (", ".join(missed) if missed else "none") + ".",
+        "",
+    ]
+    RESULTS.write_text("\n".join(report))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
