@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
+from xai_teach import course
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -63,3 +65,18 @@ def test_every_notebook_is_in_the_toc():
     toc = (ROOT / "_toc.yml").read_text()
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         assert f"notebooks/{path.stem}" in toc, path.name
+
+
+def test_every_notebook_starts_with_the_colab_setup_cell():
+    setup = course.colab_setup_cell()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        assert "".join(first_code["source"]) == setup, path.name
+
+
+def test_readme_links_every_chapter_to_colab():
+    readme = (ROOT / "README.md").read_text()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert course.colab_link(path) in readme, path.name
+    assert course.repository_url() in (ROOT / "_config.yml").read_text()

@@ -22,12 +22,47 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
 SOLUTION_TAG = "solution"
 
 _LABEL = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
 _SOLUTION = re.compile(r"(`{3,})\{solution\}.*?\n\1[ \t]*(\n|$)", re.DOTALL)
 _CHECK = re.compile(r"^.*\bexercises\.check_\w+\(.*$", re.MULTILINE)
+
+
+def repository_url():
+    """The project's repository URL, kept in one place: ``repository.url`` in ``_config.yml``."""
+    match = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.MULTILINE)
+    if not match:
+        raise ValueError("_config.yml has no repository.url")
+    return match.group(1)
+
+
+def colab_setup_cell(url=None):
+    """The first code cell of every chapter: install xai_teach in Colab only, and only if missing.
+
+    pip leaves Colab's TensorFlow, Keras, numpy and ipywidgets alone because xai_teach asks only for
+    lower bounds that Colab's versions already meet.
+    """
+    url = url or repository_url()
+    return (
+        "# Setup: in Google Colab, install xai_teach if it is missing; elsewhere this cell does nothing.\n"
+        "import importlib.util\n"
+        "import subprocess\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules and importlib.util.find_spec("xai_teach") is None:\n'
+        "    subprocess.run(\n"
+        f'        [sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True\n'
+        "    )"
+    )
+
+
+def colab_link(notebook, url=None):
+    """The 'open in Colab' address of a chapter notebook."""
+    url = (url or repository_url()).removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{url}/blob/main/notebooks/{Path(notebook).name}"
 
 
 def strip_solutions(markdown):
