@@ -4,7 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv book book-student test test-unit test-notebooks lint format bench strip clean
+# MathJax served from the book itself, so that the HTML book works offline (fetched once from npm).
+MATHJAX := book/_static/mathjax/tex-mml-chtml.js
+
+.PHONY: venv book book-student test test-unit test-notebooks check-book lint format bench strip clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,29 +17,38 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 venv: $(STAMP)
 
+$(MATHJAX):
+	mkdir -p $(dir $(MATHJAX))
+	cd $(dir $(MATHJAX)) && npm pack --silent mathjax@3.2.2 >/dev/null \
+		&& tar -xzf mathjax-3.2.2.tgz --strip-components=2 package/es5 && rm mathjax-3.2.2.tgz
+
 ## Execute every notebook and build the HTML book into _build/html (offline; warnings are errors).
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 ## The same book for students: solutions removed, exercise stubs not executed (_student/_build/html).
-book-student: $(STAMP)
+book-student: $(STAMP) $(MATHJAX)
 	rm -rf _student && mkdir -p _student
 	cp -r book _config.yml _toc.yml _student/
 	$(BIN)/python -m xai_teach.course student _student/notebooks
 	$(BIN)/jupyter-book build _student -W -n --keep-going
 
-## Everything: lint, unit tests, every notebook through nbmake.
-test: $(STAMP) lint test-unit test-notebooks
+## Everything: lint, unit tests, every notebook through nbmake, then the built book in Chromium.
+test: $(STAMP) lint test-unit test-notebooks check-book
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q --disable-socket --allow-unix-socket tests
+	$(BIN)/python -m pytest -q --disable-socket --allow-unix-socket -m "not book" tests
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks
+
+## The built book in headless Chromium: every toc page, console errors, images, links, outputs, Colab buttons.
+check-book: book
+	$(BIN)/python -m pytest -q -m book tests/book
 
 format: $(STAMP)
 	$(BIN)/ruff format .
