@@ -24,7 +24,7 @@ $(MATHJAX):
 
 ## Execute every notebook and build the HTML book into _build/html (offline; warnings are errors).
 book: $(STAMP) $(MATHJAX)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	scripts/offline $(BIN)/jupyter-book build . -W -n --keep-going
 
 ## The same book for students: solutions removed, exercise stubs not executed (_student/_build/html).
 book-student: $(STAMP) $(MATHJAX)
@@ -41,10 +41,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q --disable-socket --allow-unix-socket -m "not book" tests
+	scripts/offline $(BIN)/python -m pytest -q --disable-socket --allow-unix-socket -m "not book" tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks
+	scripts/offline $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks
 
 ## The built book in headless Chromium: every toc page, console errors, images, links, outputs, Colab buttons.
 check-book: book
