@@ -7,7 +7,11 @@ STAMP  := $(VENV)/.installed
 # MathJax served from the book itself, so that the HTML book works offline (fetched once from npm).
 MATHJAX := book/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: venv book book-student test test-unit test-notebooks check-book lint format bench strip clean
+# A second environment with the oldest versions of what Colab ships (TF 2.19, Keras 3.10, numpy 2.0, ...).
+OLDEST := .venv-oldest
+COLAB_CHAPTERS := notebooks/01_interpretability_vs_explainability.ipynb
+
+.PHONY: venv book book-student test test-unit test-notebooks test-oldest check-book lint format bench strip clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +37,14 @@ book-student: $(STAMP) $(MATHJAX)
 	$(BIN)/python -m xai_teach.course student _student/notebooks
 	$(BIN)/jupyter-book build _student -W -n --keep-going
 
-## Everything: lint, unit tests, every notebook through nbmake, then the built book in Chromium.
-test: $(STAMP) lint test-unit test-notebooks check-book
+$(OLDEST)/.installed: pyproject.toml requirements/colab-oldest.txt
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c requirements/colab-oldest.txt -e ".[dev]"
+	touch $@
+
+## Everything: lint, unit tests, every notebook through nbmake, the built book in Chromium, Colab's oldest versions.
+test: $(STAMP) lint test-unit test-notebooks check-book test-oldest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -50,6 +60,11 @@ test-notebooks: $(STAMP)
 check-book: book
 	$(BIN)/python -m pytest -q -m book tests/book
 
+## Unit tests and two chapters against the oldest supported Colab versions.
+test-oldest: $(OLDEST)/.installed
+	scripts/offline $(OLDEST)/bin/python -m pytest -q -p no:cacheprovider -m "not book and not slow" tests
+	scripts/offline $(OLDEST)/bin/python -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=300 $(COLAB_CHAPTERS)
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -61,4 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf _build _student
+	rm -rf _build _student $(OLDEST)
