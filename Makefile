@@ -28,6 +28,7 @@ $(MATHJAX):
 
 ## Execute every notebook and build the HTML book into _build/html (offline; warnings are errors).
 book: $(STAMP) $(MATHJAX)
+	rm -rf _build/html
 	scripts/offline $(BIN)/jupyter-book build . -W -n --keep-going
 
 ## The same book for students: solutions removed, exercise stubs not executed (_student/_build/html).
