@@ -1,5 +1,7 @@
 # Two commands set up everything on a fresh machine: `make book` and `make test`.
 PYTHON ?= python3
+# No progress bars in executed notebooks, the built book or test logs (live Jupyter and Colab still show them).
+export XAI_TEACH_PROGRESS := 0
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

@@ -1,0 +1,188 @@
+"""Run several metrics over several explainers and compare them in one table and one chart.
+
+:func:`report` returns a plain tidy ``pandas.DataFrame`` (one row per method x
+metric x input); :func:`summary` turns it into mean +- standard error per
+method and metric with the direction that is better; :func:`plot_report` draws
+the comparison chart. (A DataFrame cannot carry a custom ``.plot``, so the chart
+is a function of the frame: ``metrics.plot_report(metrics.report(...))``.)
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..explain.attribution import Attribution
+from . import _common as c
+from .agreement import localisation
+from .faithfulness import deletion, faithfulness_correlation, faithfulness_estimate, insertion, pixel_flipping
+from .stability import local_lipschitz, max_sensitivity
+
+#: name -> (function, needs an explainer (re-explains) rather than an attribution, better direction)
+METRICS = {
+    "deletion": (deletion, False, "lower"),
+    "insertion": (insertion, False, "higher"),
+    "pixel_flipping": (pixel_flipping, False, "lower"),
+    "faithfulness_correlation": (faithfulness_correlation, False, "higher"),
+    "faithfulness_estimate": (faithfulness_estimate, False, "higher"),
+    "localisation": (localisation, False, "higher"),
+    "lipschitz": (local_lipschitz, True, "lower"),
+    "max_sensitivity": (max_sensitivity, True, "lower"),
+}
+SEEDED = {"faithfulness_correlation", "lipschitz", "max_sensitivity"}
+WITH_PROGRESS = {"deletion", "insertion", "pixel_flipping", "faithfulness_correlation", "faithfulness_estimate"}
+
+
+def _check_request(explainers, metrics, params):
+    if not isinstance(explainers, dict) or not explainers:
+        raise TypeError("explainers must be a non-empty dict {name: explain_fn or Attribution}.")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"unknown metric(s) {unknown}; choose from {sorted(METRICS)}.")
+    params = {} if params is None else dict(params)
+    extra = sorted(set(params) - set(metrics))
+    if extra:
+        raise ValueError(f"params given for metrics {extra} that are not in metrics={list(metrics)}.")
+    for name, explanation in explainers.items():
+        if not callable(explanation) and not isinstance(explanation, Attribution):
+            raise TypeError(f"explainers[{name!r}] must be an explain_fn or an Attribution.")
+        if isinstance(explanation, Attribution):
+            needs_fn = [m for m in metrics if METRICS[m][1]]
+            if needs_fn:
+                raise TypeError(f"explainers[{name!r}] is a precomputed Attribution, but {needs_fn} re-explain.")
+    return list(metrics), params
+
+
+def report(
+    model,
+    inputs,
+    explainers,
+    metrics=("deletion", "insertion", "faithfulness_correlation", "lipschitz"),
+    targets=None,
+    seed=0,
+    params=None,
+    progress=None,
+):
+    """Evaluate every explainer with every metric on the same inputs and classes.
+
+    Each explainer is run once; the attribution-based metrics share that result,
+    the stability metrics re-explain perturbed inputs.
+
+    Args:
+        model: the model explained.
+        inputs: images (or reviews, for deletion and insertion).
+        explainers: ``{name: explain_fn or Attribution}``, e.g.
+            ``{"saliency": explain.saliency, "ig": partial(explain.integrated_gradients, steps=32)}``.
+        metrics: names from :data:`METRICS`.
+        targets: class per input; None: the model's predicted class, the same for every explainer.
+        seed: passed to the metrics that draw random numbers.
+        params: extra keyword arguments per metric, e.g. ``{"deletion": {"steps": 14},
+            "localisation": {"mask": region}}``.
+        progress: show a progress bar over explainers x metrics (None: only when interactive).
+
+    Returns:
+        Tidy DataFrame with columns ``method``, ``metric``, ``input``, ``target``, ``value``, ``better``.
+    """
+    metrics, params = _check_request(explainers, metrics, params)
+    x = c.check_inputs(model, inputs)
+    t = c.resolve_targets(model, x, targets)
+    jobs = [(name, metric) for name in explainers for metric in metrics]
+    attributions = {}
+    frames = []
+    for name, metric in c.progress(jobs, desc="report", show=progress):
+        fn, needs_fn, better = METRICS[metric]
+        explanation = explainers[name]
+        if not needs_fn:
+            if name not in attributions:
+                attributions[name] = (
+                    explanation if isinstance(explanation, Attribution) else c.explain(explanation, model, x, t, name)
+                )
+            explanation = attributions[name]
+        kwargs = dict(params.get(metric, {}))
+        if metric in SEEDED:
+            kwargs.setdefault("seed", seed)
+        if metric in WITH_PROGRESS:
+            kwargs.setdefault("progress", False)
+        result = fn(model, x, explanation, t, **kwargs)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "method": name,
+                    "metric": metric,
+                    "input": np.arange(len(t)),
+                    "target": t,
+                    "value": result.scores,
+                    "better": better,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_frame(df):
+    need = {"method", "metric", "value"}
+    if not isinstance(df, pd.DataFrame) or not need <= set(df.columns):
+        raise TypeError(f"expected the DataFrame returned by report() with columns {sorted(need)}.")
+
+
+def _direction(df, metric):
+    if metric in METRICS:
+        return METRICS[metric][2]
+    if "better" not in df.columns:
+        raise ValueError(f"metric {metric!r} is not in METRICS; add a 'better' column ('lower'/'higher').")
+    return df.loc[df.metric == metric, "better"].iloc[0]
+
+
+def summary(df):
+    """Mean +- standard error per method and metric, with the better direction.
+
+    Returns:
+        DataFrame indexed by (metric, method) with ``mean``, ``sem``, ``n`` (inputs with a value),
+        ``better`` (``"lower"``/``"higher"``), ``rank`` (1 = best method for that metric) and
+        ``text`` (e.g. ``"0.213 +- 0.012"``).
+    """
+    _check_frame(df)
+    grouped = df.groupby(["metric", "method"], sort=False)["value"]
+    table = pd.DataFrame({"mean": grouped.mean(), "sem": grouped.sem(), "n": grouped.count()})
+    order = pd.MultiIndex.from_product([df["metric"].unique(), df["method"].unique()], names=["metric", "method"])
+    table = table.reindex([key for key in order if key in table.index])
+    table["better"] = [_direction(df, m) for m, _ in table.index]
+    signed = np.where(table["better"] == "lower", table["mean"], -table["mean"])
+    table["rank"] = pd.Series(signed, index=table.index).groupby(level="metric").rank(method="min").astype(int)
+    table["text"] = [f"{m:.3g} +- {s:.2g}" for m, s in zip(table["mean"], table["sem"])]
+    return table
+
+
+def plot_report(df, ncols=4, size=3.0):
+    """A grouped comparison chart of :func:`report`'s frame: one panel per metric, one bar per method.
+
+    Bars show the mean over inputs with standard-error whiskers; each panel's title
+    says which direction is better. Returns the matplotlib figure.
+
+    Args:
+        df: the DataFrame returned by :func:`report`.
+        ncols: panels per row.
+        size: inches per panel.
+    """
+    import matplotlib.pyplot as plt
+
+    table = summary(df)
+    metric_names = list(dict.fromkeys(table.index.get_level_values("metric")))
+    methods = list(dict.fromkeys(df["method"]))
+    colours = plt.get_cmap("tab10")
+    ncols = min(ncols, len(metric_names))
+    nrows = int(np.ceil(len(metric_names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax, metric in zip(axes.ravel(), metric_names):
+        part = table.loc[metric].reindex(methods)
+        ax.bar(
+            range(len(methods)), part["mean"], yerr=part["sem"], color=[colours(i % 10) for i in range(len(methods))]
+        )
+        ax.set_xticks(range(len(methods)), methods, rotation=45, ha="right", fontsize=8)
+        arrow = "lower" if part["better"].iloc[0] == "lower" else "higher"
+        ax.set_title(f"{metric}\n({arrow} is better)", fontsize=9)
+        ax.axhline(0, color="grey", lw=0.5)
+    for ax in axes.ravel()[len(metric_names) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
