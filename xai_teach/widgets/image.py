@@ -1,72 +1,11 @@
-"""Interactive explorers: sliders that perturb an input or a method and redraw the result.
-
-Each explorer is one pure ``compute(**settings)`` function (unit-tested), one ``draw`` function, and two
-ways to show them, both drawing with the same code:
-
-- ``explorer.widget()``: live ipywidgets controls (works with ipywidgets 7.7, what Colab ships, and 8);
-- ``explorer.static(settings)``: a grid of representative settings for the rendered book, where no
-  Python runs behind the sliders.
-"""
+"""Explorers for digits: occlusion, input noise, and any explanation method's parameters."""
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 
-from . import checks, models, viz
-
-
-class Explorer:
-    """Controls + a pure compute function + a draw function.
-
-    Args:
-        compute: ``compute(**settings) -> dict`` of everything the drawing needs.
-        draw: ``draw(axes, result, settings)`` fills one row of axes.
-        controls: name -> ipywidgets control; their values are the settings.
-        panels: how many axes one setting needs.
-        title: a line above the live view and the static grid.
-    """
-
-    def __init__(self, compute, draw, controls, panels, title):
-        self.compute, self.draw, self.controls, self.panels, self.title = compute, draw, controls, panels, title
-
-    def settings(self):
-        """The controls' current values."""
-        return {name: control.value for name, control in self.controls.items()}
-
-    def _figure(self, rows):
-        fig, axes = plt.subplots(len(rows), self.panels, figsize=(2.6 * self.panels, 2.4 * len(rows)), squeeze=False)
-        for ax_row, settings in zip(axes, rows):
-            self.draw(ax_row, self.compute(**settings), settings)
-        fig.suptitle(self.title, fontsize=10)
-        fig.tight_layout()
-        return fig
-
-    def static(self, rows):
-        """A grid with one row per dict of settings (missing keys take the controls' values)."""
-        return self._figure([{**self.settings(), **row} for row in rows])
-
-    def widget(self):
-        """Live controls; every change recomputes and redraws."""
-
-        def redraw(**settings):
-            self._figure([settings])
-            plt.show()
-
-        out = w.interactive_output(redraw, self.controls)
-        return w.VBox([w.HTML(f"<b>{self.title}</b>"), w.HBox(list(self.controls.values())), out])
-
-    def show(self):
-        """Display the live widget (in Jupyter or Colab)."""
-        display(self.widget())
-
-
-def _probability_bars(ax, probs, highlight, labels=None):
-    labels = [str(i) for i in range(len(probs))] if labels is None else labels
-    colours = ["#c44e52" if i == highlight else "#4c72b0" for i in range(len(probs))]
-    ax.bar(labels, probs, color=colours)
-    ax.set_ylim(0, 1)
-    ax.set_title(f"p({labels[highlight]}) = {probs[highlight]:.2f}", fontsize=9)
+from .. import checks, models, viz
+from .core import Explorer, probability_bars
 
 
 def occlusion_explorer(model, image, target=None, fill=0.0):
@@ -94,7 +33,7 @@ def occlusion_explorer(model, image, target=None, fill=0.0):
         axes[0].add_patch(plt.Rectangle((c - 0.5, r - 0.5), s, s, fill=False, edgecolor="#c44e52", lw=1.5))
         axes[0].set_title(f"patch {s}x{s} at ({r}, {c})", fontsize=9)
         axes[0].axis("off")
-        _probability_bars(axes[1], result["probs"], target)
+        probability_bars(axes[1], result["probs"], target)
 
     controls = {
         "row": w.IntSlider(value=10, min=0, max=27, description="row"),
@@ -141,7 +80,7 @@ def noise_explorer(model, image, target=None):
         image: one digit (28, 28, 1) in [0, 1].
         target: the class to explain (default: the prediction on the clean digit).
     """
-    from . import explain
+    from .. import explain
 
     x = checks.image_batch(image, "image")
     target = int(checks.targets(target, models.predict_proba(model, x))[0])
@@ -156,7 +95,7 @@ def noise_explorer(model, image, target=None):
     def draw(axes, result, settings):
         attr = result["attribution"]
         viz.heatmap(axes[0], attr.inputs[0], attr.values[0], f"saliency, noise sigma={settings['sigma']:.2f}")
-        _probability_bars(axes[1], result["probs"], target)
+        probability_bars(axes[1], result["probs"], target)
 
     controls = {
         "sigma": w.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise"),
