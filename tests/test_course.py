@@ -47,6 +47,7 @@ def test_every_chapter_has_a_stub(student_dir):
         assert any("exercise-stub" in c.metadata.get("tags", []) for c in nb.cells), path.name
 
 
+@pytest.mark.enable_socket  # a kernel talks to the test over loopback only
 def test_first_stub_is_reached_when_run(student_dir):
     """Run the student chapter 1: everything before the first stub works, the stub raises."""
     nb = nbformat.read(student_dir / NOTEBOOKS[0].name, as_version=4)

@@ -12,6 +12,7 @@ teaches, so that there is one copy of it:
 - :mod:`xai_teach.senn`    self-explaining neural networks
 """
 
+import logging
 import os
 
 # Quiet TensorFlow's C++ start-up log and make CPU results reproducible. These
@@ -19,5 +20,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+# TensorFlow's Python logger warns about tf.function retracing whenever several models are called in
+# one notebook; that is noise for students. Errors still show.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __version__ = "0.1.0"

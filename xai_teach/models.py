@@ -12,6 +12,7 @@ name                      what it is
 ``imdb_bow``              bag-of-words logistic regression: one weight per word
 ``imdb_lstm``             bidirectional LSTM over word embeddings
 ``imdb_transformer``      one Transformer block; its attention layer is ``"attention"``
+``mnist_senn``            self-explaining network (:mod:`xai_teach.senn`): 5 concepts
 ========================  ===========================================================
 
 MNIST models take float images (n, 28, 28, 1) in [0, 1]; IMDB models take raw
@@ -132,6 +133,13 @@ def imdb_transformer(vectorizer, heads=2):
     return keras.Model(text, _head(x, 2), name="imdb_transformer")
 
 
+def mnist_senn():
+    """Self-explaining neural network: 5 learned concepts and their relevances per class."""
+    from . import senn  # imported lazily, so that senn may use this module
+
+    return senn.build()
+
+
 # name -> (builder, dataset, epochs, batch size, learning rate)
 RECIPES = {
     "mnist_linear": (mnist_linear, "mnist", 30, 64, 3e-3),
@@ -139,6 +147,8 @@ RECIPES = {
     "imdb_bow": (imdb_bow, "imdb", 8, 64, 3e-3),
     "imdb_lstm": (imdb_lstm, "imdb", 4, 64, 2e-3),
     "imdb_transformer": (imdb_transformer, "imdb", 4, 64, 1e-3),
+    # SENN trains with its own loss: train() hands it to senn.train, which holds its epochs, batch and rate.
+    "mnist_senn": (mnist_senn, "mnist", None, None, None),
 }
 NAMES = tuple(RECIPES)
 
@@ -151,6 +161,8 @@ def _check_name(name):
 def load_pretrained(name):
     """Load the shipped, checksum-verified weights of model ``name`` (safe mode)."""
     _check_name(name)
+    from . import senn  # noqa: F401  (registers the SENN classes for safe-mode loading)
+
     return keras.models.load_model(asset_path(f"models/{name}.keras"), compile=False, safe_mode=True)
 
 
@@ -223,6 +235,10 @@ def train(name, epochs=None, seed=0, save=False):
         save: write the weights and model card into the package (what ``--all`` does).
     """
     _check_name(name)
+    if name == "mnist_senn":
+        from . import senn
+
+        return senn.train(epochs=epochs, seed=seed, save=save)
     builder, kind, default_epochs, batch, lr = RECIPES[name]
     epochs = default_epochs if epochs is None else epochs
     keras.utils.set_random_seed(seed)

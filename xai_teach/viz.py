@@ -107,3 +107,72 @@ def text_html(attr, max_words=None, label_names=("negative", "positive")):
         f'<div style="line-height:1.9;font-family:sans-serif"><div style="font-size:90%;'
         f'color:#555">{caption}</div>{body}</div>'
     )
+
+
+def _named(attributions):
+    """``{title: Attribution}`` from a dict, or a list titled by each method's name."""
+    if isinstance(attributions, dict):
+        named = dict(attributions)
+    elif isinstance(attributions, (list, tuple)):
+        named = {a.method if hasattr(a, "method") else str(i): a for i, a in enumerate(attributions)}
+        if len(named) != len(attributions):
+            named = {f"{a.method} ({i})": a for i, a in enumerate(attributions)}
+    else:
+        raise TypeError(f"attributions must be a list or a dict of Attributions, got {type(attributions).__name__}.")
+    if not named:
+        raise ValueError("attributions is empty; pass at least one Attribution.")
+    from .explain.attribution import Attribution
+
+    for title, a in named.items():
+        if not isinstance(a, Attribution):
+            raise TypeError(f"attributions[{title!r}] must be an Attribution, got {type(a).__name__}.")
+    first = next(iter(named.values()))
+    for title, a in named.items():
+        same = (
+            a.is_text == first.is_text
+            and len(a) == len(first)
+            and (list(a.inputs) == list(first.inputs) if a.is_text else np.allclose(a.inputs, first.inputs))
+        )
+        if not same:
+            raise ValueError(
+                f"attributions[{title!r}] explains other inputs than the first one; compare like with like."
+            )
+    return named
+
+
+def compare(attributions, index=None, size=1.5, label_names=("negative", "positive")):
+    """Several methods side by side on the same inputs; returns a figure (images) or HTML (text).
+
+    Images: one row per input (at most the first 10 unless ``index`` says which),
+    the digit first, then one heatmap per method, each scaled by its own
+    largest value. Text: one highlighted line per method for one review.
+
+    Args:
+        attributions: a list of Attributions of the same inputs (titled by method), or a dict
+            ``{title: Attribution}``.
+        index: which inputs to draw: an int, a list or a slice (images; default the first 10),
+            or the one review to show (text; default 0).
+        size: inches per heatmap.
+        label_names: class names for the text captions.
+    """
+    named = _named(attributions)
+    first = next(iter(named.values()))
+    if first.is_text:
+        i = 0 if index is None else index
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError(f"for text, index must be the int position of one review, got {index!r}.")
+        parts = [text_html(a[int(i)], label_names=label_names).source.replace(a.method, t, 1) for t, a in named.items()]
+        return HTML('<div style="display:flex;flex-direction:column;gap:10px">' + "".join(parts) + "</div>")
+    rows = np.arange(min(len(first), 10)) if index is None else np.atleast_1d(np.arange(len(first))[index])
+    ncols = len(named) + 1
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.3), squeeze=False)
+    for r, i in enumerate(rows):
+        axes[r, 0].imshow(np.squeeze(first.inputs[i]), cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_xticks([])
+        axes[r, 0].set_yticks([])
+        axes[r, 0].set_ylabel(f"class {first.targets[i]}", fontsize=8)
+        for j, (title, a) in enumerate(named.items(), start=1):
+            heatmap(axes[r, j], a.inputs[i], a.values[i], title if r == 0 else None)
+    axes[0, 0].set_title("input", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -7,5 +7,30 @@ value. One module per chapter; every check is re-exported here, so notebooks cal
 """
 
 from .chapter01 import check_accuracy, check_linear_contributions
+from .chapter02 import check_best_template, check_mean_abs_map
+from .chapter03 import check_ig_completeness, check_saliency
+from .chapter04 import check_linear_shap
+from .chapter05 import check_ink_share
+from .chapter06 import check_bow_contributions
+from .chapter07 import check_gradient_x_input
+from .chapter08 import check_attention_overlap
+from .chapter09 import check_insertion_curve
+from .chapter10 import check_senn_contributions
+from .chapter11 import check_top_k_overlap
 
-__all__ = ["check_accuracy", "check_linear_contributions"]
+__all__ = [
+    "check_senn_contributions",
+    "check_attention_overlap",
+    "check_top_k_overlap",
+    "check_insertion_curve",
+    "check_accuracy",
+    "check_linear_contributions",
+    "check_linear_shap",
+    "check_ink_share",
+    "check_bow_contributions",
+    "check_gradient_x_input",
+    "check_best_template",
+    "check_mean_abs_map",
+    "check_ig_completeness",
+    "check_saliency",
+]

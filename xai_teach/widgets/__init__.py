@@ -7,5 +7,14 @@ and ``explorer.static(settings)`` (a grid of representative settings for the ren
 
 from .core import Explorer
 from .image import method_explorer, noise_explorer, occlusion_explorer
+from .text import HTMLExplorer, review_explorer, word_removal_explorer
 
-__all__ = ["Explorer", "method_explorer", "noise_explorer", "occlusion_explorer"]
+__all__ = [
+    "Explorer",
+    "HTMLExplorer",
+    "method_explorer",
+    "noise_explorer",
+    "occlusion_explorer",
+    "review_explorer",
+    "word_removal_explorer",
+]

@@ -1,0 +1,56 @@
+"""Chapter 2 checks: global views of MNIST models."""
+
+import numbers
+
+import numpy as np
+
+from .common import as_array, report
+
+
+def check_best_template(answer, model, image):
+    """Chapter 2: the class whose template ``w_c`` scores ``image`` highest, ``argmax_c w_c . x + b_c``.
+
+    Args:
+        answer: the student's class, an int in 0..9.
+        model: the ``mnist_linear`` model.
+        image: the (28, 28, 1) digit.
+    """
+    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Integral):
+        return report(False, f"give the class as one int (0 to 9), got {type(answer).__name__}.")
+    kernel, bias = model.get_layer("logits").get_weights()
+    x = np.asarray(image, dtype=np.float64).ravel()
+    scores = x @ kernel + bias
+    best = int(scores.argmax())
+    if int(answer) == best:
+        return report(True, "the template with the largest score w_c . x + b_c is the linear model's prediction.")
+    if not 0 <= int(answer) < len(bias):
+        return report(False, f"classes run from 0 to {len(bias) - 1}.")
+    if int(answer) == int((x @ kernel).argmax()):
+        return report(False, "that class wins without the biases; add b_c to each template's score.")
+    if int(answer) == int((x @ np.abs(kernel)).argmax()):
+        return report(False, "use the signed weights: blue (negative) pixels lower a class's score.")
+    return report(False, "score every class with sum(template * image) + bias and take the largest.")
+
+
+def check_mean_abs_map(answer, local_values):
+    """Chapter 2: the mean-|SHAP| map of one class from per-image SHAP values ``local_values`` (n, 28, 28).
+
+    Args:
+        answer: the student's (28, 28) map.
+        local_values: the per-image attributions of the class's digits, shape (n, 28, 28).
+    """
+    arr, problem = as_array(answer, (28, 28), "the map")
+    if problem:
+        return report(False, problem)
+    values = np.asarray(local_values, dtype=np.float64)
+    expected = np.abs(values).mean(axis=0)
+    scale = float(np.abs(expected).max()) or 1.0
+    if np.allclose(arr, expected, rtol=1e-4, atol=1e-6 * scale):
+        return report(True, "the absolute value of each digit's map, averaged over the digits.")
+    if np.allclose(arr, np.abs(values.mean(axis=0)), rtol=1e-4, atol=1e-6 * scale):
+        return report(False, "that is the absolute value of the mean; take the absolute value first, then average.")
+    if np.allclose(arr, values.mean(axis=0), rtol=1e-4, atol=1e-6 * scale):
+        return report(False, "that is the signed mean; positive and negative evidence cancel. Take |values| first.")
+    if np.allclose(arr, np.abs(values).sum(axis=0), rtol=1e-4, atol=1e-6 * scale):
+        return report(False, "that is the sum over digits; divide by the number of digits (a mean).")
+    return report(False, "average |values| over the digits (axis 0), keeping the 28 x 28 pixel layout.")

@@ -1,0 +1,51 @@
+"""Chapter 11 checks: open questions (interventions versus attributions)."""
+
+import numbers
+
+import numpy as np
+
+from .common import as_array, report
+
+
+def _top(values, k, absolute=True):
+    """Indices of the ``k`` largest entries (by |value| when ``absolute``), ties broken by position."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    return np.argsort(-(np.abs(flat) if absolute else flat), kind="stable")[:k]
+
+
+def _overlap(a, b, k, absolute=True):
+    return len(np.intersect1d(_top(a, k, absolute), _top(b, k, absolute))) / k
+
+
+def check_top_k_overlap(answer, change, attribution, k):
+    """Chapter 11: the fraction of the ``k`` most-changed pixels that are also in the attribution's top ``k``.
+
+    Args:
+        answer: the student's overlap, one number in [0, 1].
+        change: (28, 28) counterfactual change of one digit (ranked by absolute value).
+        attribution: (28, 28) attribution of the same digit (ranked by absolute value).
+        k: the size of both top-k sets.
+    """
+    change, problem = as_array(change, (28, 28), "change")
+    if problem:
+        raise ValueError(problem)
+    attribution, problem = as_array(attribution, (28, 28), "attribution")
+    if problem:
+        raise ValueError(problem)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 784:
+        raise ValueError(f"k must be an int between 1 and 784, got {k!r}.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return report(False, f"give the overlap as one number, got {type(answer).__name__}.")
+    value = float(answer)
+    expected = _overlap(change, attribution, k)
+    if abs(value - expected) < 1e-9:
+        return report(True, "the share of the pixels the intervention needed that the attribution also ranks high.")
+    if value > 1 and abs(value - expected * k) < 1e-9:
+        return report(False, "that is the number of shared pixels; divide by k to get a fraction.")
+    if not 0 <= value <= 1:
+        return report(False, "an overlap is a fraction between 0 and 1.")
+    if abs(value - _overlap(change, attribution, k, absolute=False)) < 1e-9:
+        return report(False, "rank the attribution by absolute value: negative evidence is evidence too.")
+    if abs(abs(value - expected) * k - 1) < 1e-9:
+        return report(False, "one pixel off: break ties in the ranking with a stable sort (kind='stable').")
+    return report(False, "take the k largest |change| and the k largest |attribution|, count the pixels in both.")
