@@ -49,9 +49,11 @@ $(OLDEST)/.installed: pyproject.toml requirements/colab-oldest.txt
 ## Everything: lint, unit tests, every notebook through nbmake, the built book in Chromium, Colab's oldest versions.
 test: $(STAMP) lint test-unit test-notebooks check-book test-oldest
 
+## ruff lint and format, and notebooks committed without outputs (the same as .pre-commit-config.yaml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
 
 test-unit: $(STAMP)
 	scripts/offline $(BIN)/python -m pytest -q --disable-socket --allow-unix-socket -m "not book" tests
@@ -73,7 +75,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 strip: $(STAMP)
-	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

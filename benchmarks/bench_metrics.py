@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from benchmarks import row as _row
 from xai_teach import data, explain, metrics, models  # imported first: sets TensorFlow's environment
 from xai_teach.explain import Attribution
 from xai_teach.metrics import _common
@@ -71,10 +72,6 @@ def _seconds(fn):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
-
-
-def _row(benchmark, measure, value, unit, budget=None, ok=None):
-    return {"benchmark": benchmark, "measure": measure, "value": value, "unit": unit, "budget": budget, "ok": ok}
 
 
 def _deletion_rows(model, x):

@@ -14,6 +14,7 @@ import os
 import time
 
 import xai_teach  # noqa: F401  (sets the TensorFlow environment before keras is imported)
+from benchmarks import row as _row
 from xai_teach import data, senn
 
 TRAIN_BUDGET_S = 300
@@ -32,10 +33,6 @@ def two_cores():
         yield "pinned to 2 cores"
     finally:
         os.sched_setaffinity(0, before)
-
-
-def _row(benchmark, measure, value, unit, budget, ok):
-    return {"benchmark": benchmark, "measure": measure, "value": value, "unit": unit, "budget": budget, "ok": ok}
 
 
 def training_rows():

@@ -125,11 +125,12 @@ def machine():
 
 
 def table(rows):
+    """Rows as markdown; a row without a budget (``ok`` None) is informative and says so."""
     lines = ["| benchmark | measure | value | unit | budget | within budget |", "|---|---|---|---|---|---|"]
     for r in rows:
+        verdict = "informative" if r["ok"] is None else "yes" if r["ok"] else "**no**"
         lines.append(
-            f"| {r['benchmark']} | {r['measure']} | {r['value']} | {r['unit']} | {r['budget']} | "
-            f"{'yes' if r['ok'] else '**no**'} |"
+            f"| {r['benchmark']} | {r['measure']} | {r['value']} | {r['unit']} | {r['budget'] or ''} | {verdict} |"
         )
     return "\n".join(lines)
 
@@ -147,7 +148,7 @@ def main(argv=None):
         rows += notebook_rows()
         if not args.skip_book:
             rows.append(book_row())
-    missed = [r["benchmark"] for r in rows if not r["ok"]]
+    missed = [f"{r['benchmark']}: {r['measure']}" for r in rows if r["ok"] is False]
     report = [
         "# Benchmark report",
         "",

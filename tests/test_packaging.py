@@ -61,6 +61,22 @@ def test_notebooks_are_committed_without_outputs():
                 assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
 
 
+def test_pre_commit_runs_what_make_lint_runs():
+    from pre_commit.clientlib import load_config
+
+    hooks = {
+        h["id"]: h["entry"] for repo in load_config(ROOT / ".pre-commit-config.yaml")["repos"] for h in repo["hooks"]
+    }
+    assert hooks == {
+        "ruff-check": "ruff check --fix",
+        "ruff-format": "ruff format",
+        "nbstripout": "nbstripout --keep-id",
+    }
+    lint = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    for command in ("ruff check .", "ruff format --check .", "nbstripout --keep-id --verify notebooks/*.ipynb"):
+        assert command in lint
+
+
 def test_every_notebook_is_in_the_toc():
     toc = (ROOT / "_toc.yml").read_text()
     for path in (ROOT / "notebooks").glob("*.ipynb"):

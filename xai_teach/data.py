@@ -18,6 +18,7 @@ downloaded once through :func:`keras.utils.get_file` and verified by SHA-256.
 
 import json
 import lzma
+import os
 import re
 import tarfile
 
@@ -47,7 +48,7 @@ _REVIEW = re.compile(r"aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 
 
 def _check_source(source, allowed):
-    if source not in allowed:
+    if not isinstance(source, str) or source not in allowed:
         raise ValueError(f"source must be one of {allowed}, got {source!r}.")
 
 
@@ -87,6 +88,8 @@ def load_mnist(source="embedded", cache_dir=None):
 
 def clean_review(text):
     """Turn the ``<br />`` line breaks of the raw reviews into spaces."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str review, got {type(text).__name__}.")
     return _BREAK.sub(" ", text)
 
 
@@ -97,8 +100,16 @@ def read_aclimdb(archive):
     ``(review_id, rating, label, text)`` sorted by file name, with label 1 for
     positive reviews (rating >= 7) and 0 for negative ones (rating <= 4).
     """
+    if not isinstance(archive, (str, os.PathLike)):
+        raise TypeError(f"archive must be the path of aclImdb_v1.tar.gz, got {type(archive).__name__}.")
+    if not os.path.isfile(archive):
+        raise ValueError(f"archive {archive!r} is not a file; pass the path of aclImdb_v1.tar.gz.")
     splits = {"train": [], "test": []}
-    with tarfile.open(archive) as tar:
+    try:
+        tar = tarfile.open(archive)
+    except tarfile.TarError as err:
+        raise ValueError(f"{archive} is not a readable tar archive: {err}") from err
+    with tar:
         for member in tar:
             match = _REVIEW.search(member.name)
             if not match or not member.isfile():

@@ -12,7 +12,9 @@ from pathlib import Path
 ASSETS = Path(__file__).parent / "assets"
 MANIFEST = ASSETS / "manifest.json"
 
+# How to rebuild an asset: by its exact path first, else by its folder.
 REPAIR = {
+    "models/senn_lambda_sweep.csv": "regenerate it with `python scripts/senn_lambda_sweep.py` or reinstall xai_teach",
     "data": "rebuild it with `python scripts/build_data.py` or reinstall xai_teach",
     "models": "retrain it with `python -m xai_teach.models --all` or reinstall xai_teach",
 }
@@ -47,11 +49,14 @@ def record(relpath):
 
 def asset_path(relpath):
     """Return the path of a shipped asset after checking it against the manifest."""
+    if not isinstance(relpath, str):
+        raise TypeError(f"relpath must be a str such as 'data/mnist.npz', got {type(relpath).__name__}.")
+    manifest = read_manifest()
+    if relpath not in manifest:
+        raise IntegrityError(f"{relpath!r} is not a shipped asset; the manifest {MANIFEST} lists {sorted(manifest)}.")
     path = ASSETS / relpath
-    fix = REPAIR[relpath.split("/")[0]]
-    expected = read_manifest().get(relpath)
-    if expected is None:
-        raise IntegrityError(f"{relpath} is not listed in {MANIFEST}; {fix}.")
+    fix = REPAIR.get(relpath) or REPAIR[relpath.split("/")[0]]
+    expected = manifest[relpath]
     if not path.exists():
         raise IntegrityError(f"Shipped file {path} is missing; {fix}.")
     actual = sha256(path)
