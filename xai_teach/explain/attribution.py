@@ -6,6 +6,17 @@ import numpy as np
 import pandas as pd
 
 
+def _finite(values, name):
+    """``values`` as float64, refusing non-numeric dtypes and NaN/inf (an attribution is a number per feature)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf values.")
+    return arr
+
+
 @dataclass
 class Attribution:
     """Feature attributions for a batch of inputs, produced by one method.
@@ -30,7 +41,14 @@ class Attribution:
     probs: np.ndarray = None
 
     def __post_init__(self):
-        self.targets = np.asarray(self.targets, dtype=np.int64)
+        if not isinstance(self.method, str):
+            raise TypeError(f"method must be the method's name as a str, got {type(self.method).__name__}.")
+        targets = np.asarray(self.targets)
+        if targets.ndim != 1 or (targets.size and targets.dtype.kind not in "iu"):
+            raise TypeError(
+                f"targets must be a 1-D array of int classes, got dtype {targets.dtype}, shape {targets.shape}."
+            )
+        self.targets = targets.astype(np.int64)
         n = len(self.targets)
         if self.is_text:
             if len(self.values) != n or len(self.tokens) != n:
@@ -38,12 +56,12 @@ class Attribution:
                     f"text attribution needs {n} value arrays and token lists, "
                     f"got {len(self.values)} and {len(self.tokens)}."
                 )
-            self.values = [np.asarray(v, dtype=np.float64) for v in self.values]
+            self.values = [_finite(v, f"values[{i}]") for i, v in enumerate(self.values)]
             for i, (v, t) in enumerate(zip(self.values, self.tokens)):
                 if v.shape != (len(t),):
                     raise ValueError(f"values[{i}] has shape {v.shape} but there are {len(t)} tokens.")
         else:
-            self.values = np.asarray(self.values, dtype=np.float64)
+            self.values = _finite(self.values, "values")
             if self.values.shape != (n, 28, 28):
                 raise ValueError(f"image attribution values must have shape ({n}, 28, 28), got {self.values.shape}.")
 
