@@ -10,6 +10,8 @@ import numbers
 import numpy as np
 
 IMAGE_SHAPE = (28, 28, 1)
+#: Upper bound of sample, step and evaluation counts: a typo such as 10**9 must fail, not exhaust memory.
+MAX_DRAWS = 100_000
 
 
 def image_batch(x, name="inputs"):

@@ -25,6 +25,7 @@ from .attribution import Attribution
 CORE = ("model", "inputs", "targets")
 OUTPUTS = ("logits", "probs")
 BATCH = 1000  #: default number of inputs per model call
+MAX_DRAWS = checks.MAX_DRAWS
 
 
 # --------------------------------------------------------------------------- parameters

@@ -125,7 +125,7 @@ def activation_maximization(
     """
     c.require_image_model(model, "activation_maximization")
     c.choice(output, "output", c.OUTPUTS)
-    steps = c.positive_int(steps, "steps")
+    steps = c.positive_int(steps, "steps", high=c.MAX_DRAWS)
     lr = c.number(learning_rate, "learning_rate", 0, low_open=True)
     tv = c.number(tv_weight, "tv_weight", 0)
     l2 = c.number(l2_weight, "l2_weight", 0)

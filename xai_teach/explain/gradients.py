@@ -82,7 +82,7 @@ def smoothgrad(
     """
     batch = c.image_batch(model, inputs, targets, "smoothgrad")
     c.choice(output, "output", c.OUTPUTS)
-    samples = c.positive_int(samples, "samples", low=0)
+    samples = c.positive_int(samples, "samples", low=0, high=c.MAX_DRAWS // 10)
     noise = c.number(noise, "noise", low=0)
     chunk = c.positive_int(chunk, "chunk")
     values = np.empty(batch.inputs.shape, dtype=np.float32)
@@ -125,7 +125,7 @@ def integrated_gradients(model, inputs, targets=None, *, steps=50, baseline=0.0,
     """
     batch = c.image_batch(model, inputs, targets, "integrated_gradients")
     c.choice(output, "output", c.OUTPUTS)
-    steps = c.positive_int(steps, "steps")
+    steps = c.positive_int(steps, "steps", high=c.MAX_DRAWS)
     batch_size = c.positive_int(batch_size, "batch_size")
     x, n = batch.inputs, len(batch)
     base = _baseline(baseline, x)

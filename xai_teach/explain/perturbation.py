@@ -152,7 +152,7 @@ def lime_image(
         batch_size: perturbed images per model call.
     """
     batch = c.image_batch(model, inputs, targets, "lime_image")
-    num_samples = c.positive_int(num_samples, "num_samples", low=2)
+    num_samples = c.positive_int(num_samples, "num_samples", low=2, high=c.MAX_DRAWS)
     hide = np.float32(c.number(hide_color, "hide_color", 0, 1))
     kernel_width = c.number(kernel_width, "kernel_width", 0, low_open=True)
     seed = c.seed(random_state)

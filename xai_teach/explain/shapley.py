@@ -112,7 +112,7 @@ def shap_gradient(
     """
     batch = c.image_batch(model, inputs, targets, "shap_gradient")
     bg = background_images(background, background_size, random_state)
-    nsamples = c.positive_int(nsamples, "nsamples")
+    nsamples = c.positive_int(nsamples, "nsamples", high=c.MAX_DRAWS)
     batch_size = c.positive_int(batch_size, "batch_size")
     explainer = shap.GradientExplainer(c.output_model(model, output), bg, batch_size=batch_size)
     with c.numpy_global_seed(c.seed(random_state)):
@@ -265,7 +265,7 @@ def shap_partition(
     The first call in a Python session also compiles shap's numba code (several seconds).
     """
     batch = c.image_batch(model, inputs, targets, "shap_partition")
-    max_evals = c.positive_int(max_evals, "max_evals", low=10)
+    max_evals = c.positive_int(max_evals, "max_evals", low=10, high=c.MAX_DRAWS)
     batch_size = c.positive_int(batch_size, "batch_size")
     c.choice(output, "output", c.OUTPUTS)
     explainer = shap.Explainer(

@@ -120,7 +120,7 @@ def lime_text(
         batch_size: reviews per model call.
     """
     batch, tokens = _reviews(model, inputs, targets, "lime_text")
-    num_samples = c.positive_int(num_samples, "num_samples", low=2)
+    num_samples = c.positive_int(num_samples, "num_samples", low=2, high=c.MAX_DRAWS)
     kernel_width = c.number(kernel_width, "kernel_width", 0, low_open=True)
     seed = c.seed(random_state)
     classify = _classifier(model, output, c.positive_int(batch_size, "batch_size"))
@@ -181,7 +181,7 @@ def shap_text(
     The first call in a Python session also compiles shap's numba code (several seconds).
     """
     batch, tokens = _reviews(model, inputs, targets, "shap_text")
-    max_evals = c.positive_int(max_evals, "max_evals", low=10)
+    max_evals = c.positive_int(max_evals, "max_evals", low=10, high=c.MAX_DRAWS)
     c.choice(algorithm, "algorithm", ("partition", "permutation"))
     batch_size = c.positive_int(batch_size, "batch_size")
     seed = c.seed(random_state)

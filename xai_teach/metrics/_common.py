@@ -23,6 +23,7 @@ from .. import checks, models
 from ..explain.attribution import Attribution
 
 N_PIXELS = 28 * 28
+MAX_DRAWS = checks.MAX_DRAWS
 
 
 # --------------------------------------------------------------------------- progress bars

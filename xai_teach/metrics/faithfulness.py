@@ -110,7 +110,7 @@ def _curve_metric(
     batch_size = c.check_batch_size(batch_size)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     if p.is_text:
-        steps = c.check_positive_int(steps, "steps")
+        steps = c.check_positive_int(steps, "steps", high=c.MAX_DRAWS)
         curve = _text_curve(
             model, p, steps, insert, "unk" if baseline is None else baseline, absolute, output, batch_size
         )
@@ -321,7 +321,7 @@ def faithfulness_correlation(
     c.require_images(model, "faithfulness_correlation")
     batch_size = c.check_batch_size(batch_size)
     subset_size = c.check_positive_int(subset_size, "subset_size", high=c.N_PIXELS)
-    n_subsets = c.check_positive_int(n_subsets, "n_subsets", low=2)
+    n_subsets = c.check_positive_int(n_subsets, "n_subsets", low=2, high=c.MAX_DRAWS)
     c.check_output(output)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     n = len(p)

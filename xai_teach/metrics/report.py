@@ -36,9 +36,12 @@ def _check_request(explainers, metrics, params):
         raise TypeError("explainers must be a non-empty dict {name: explain_fn or Attribution}.")
     if isinstance(metrics, str):
         metrics = (metrics,)
+    if not isinstance(metrics, (list, tuple)) or not all(isinstance(m, str) for m in metrics):
+        raise TypeError(f"metrics must be a metric name or a list of them, got {metrics!r}.")
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
-        raise ValueError(f"unknown metric(s) {unknown}; choose from {sorted(METRICS)}.")
+        what = f"unknown metric(s) {unknown}" if unknown else "metrics is empty"
+        raise ValueError(f"{what}; choose from {sorted(METRICS)}.")
     params = {} if params is None else dict(params)
     extra = sorted(set(params) - set(metrics))
     if extra:

@@ -58,7 +58,7 @@ def local_lipschitz(model, inputs, targets=None, epsilon=0.1, n_samples=10, norm
     check_senn(model)
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon <= 1:
         raise ValueError(f"epsilon must be a float in (0, 1], got {epsilon!r}.")
-    n_samples = positive_int(n_samples, "n_samples")
+    n_samples = positive_int(n_samples, "n_samples", high=1000)
     x = checks.image_batch(inputs)
     e = explain(model, x, targets)
     xp = perturb(x, float(epsilon), n_samples, seed)

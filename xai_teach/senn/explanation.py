@@ -253,10 +253,12 @@ def attribution(model, inputs, targets=None, product=False):
     return explain(model, inputs, targets).to_attribution(product)
 
 
-def positive_int(value, name):
-    """``value`` as an int if it is a positive int, else a ValueError naming ``name``."""
+def positive_int(value, name, high=None):
+    """``value`` as an int if it is a positive int (at most ``high``), else a ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be at most {high}, got {value}.")
     return int(value)
 
 
