@@ -225,6 +225,23 @@ def target_outputs(model, inputs, targets, output="probs", batch_size=BATCH):
     return out[np.arange(len(out)), targets]
 
 
+def target_score(targets, remove_exp=False):
+    """tf-keras-vis score function: each image's output for its own target class.
+
+    ``remove_exp`` is for Grad-CAM++ (see the comment inside).
+    """
+    picked = tf.constant(targets)
+
+    def score(out):
+        value = tf.gather(out, picked, axis=1, batch_dims=1)
+        # Grad-CAM++ multiplies every map by exp(score), a positive constant per image that
+        # overflows float32 for scores above ~88. Subtracting the score's own (gradient-free)
+        # value makes that constant 1 and leaves every gradient unchanged.
+        return value - tf.stop_gradient(value) if remove_exp else value
+
+    return score
+
+
 def gradients(model, x, targets, output="logits", batch_size=BATCH):
     """d output[i, targets[i]] / d x_i for a batch of images, in chunks of ``batch_size`` images."""
     fn = gradient_function(model, output)

@@ -9,7 +9,6 @@ against the class. Values are left unnormalised; plots scale each map.
 """
 
 import numpy as np
-import tensorflow as tf
 from tf_keras_vis.gradcam import Gradcam
 from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
 from tf_keras_vis.scorecam import Scorecam
@@ -39,26 +38,13 @@ def conv_layer(model, layer, method):
     return convs[-1]
 
 
-def _score(targets, remove_exp=False):
-    picked = tf.constant(targets)
-
-    def score(out):
-        value = tf.gather(out, picked, axis=1, batch_dims=1)
-        # Grad-CAM++ multiplies every map by exp(score), a positive constant per image that
-        # overflows float32 for scores above ~88. Subtracting the score's own (gradient-free)
-        # value makes that constant 1 and leaves every gradient unchanged.
-        return value - tf.stop_gradient(value) if remove_exp else value
-
-    return score
-
-
 def _gradient_cam(cls, model, inputs, targets, layer, output, method):
     batch = c.image_batch(model, inputs, targets, method)
     c.choice(output, "output", c.OUTPUTS)
     name = conv_layer(model, layer, method)
     fm = c.output_model(model, output)
     cam = cls(fm, clone=False)(
-        _score(batch.targets, remove_exp=cls is GradcamPlusPlus),
+        c.target_score(batch.targets, remove_exp=cls is GradcamPlusPlus),
         batch.inputs,
         penultimate_layer=name,
         seek_penultimate_conv_layer=False,
@@ -122,7 +108,7 @@ def scorecam(model, inputs, targets=None, *, layer=None, batch_size=c.BATCH):
     # tf-keras-vis calls model.predict with Keras' default progress bar; silence it on this private copy.
     fm.predict = lambda x, **kw: type(fm).predict(fm, x, **{**kw, "verbose": 0})
     cam = Scorecam(fm, clone=False)(
-        _score(batch.targets),
+        c.target_score(batch.targets),
         batch.inputs,
         penultimate_layer=name,
         seek_penultimate_conv_layer=False,

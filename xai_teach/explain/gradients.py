@@ -15,23 +15,16 @@ images), never a Python loop over images.
 """
 
 import numpy as np
-import tensorflow as tf
 from tf_keras_vis.saliency import Saliency
 
 from .. import checks
 from . import _common as c
 
 
-def _score(targets):
-    """tf-keras-vis score: the output of each image's own target class."""
-    picked = tf.constant(targets)
-    return lambda out: tf.gather(out, picked, axis=1, batch_dims=1)
-
-
 def _tf_keras_vis_saliency(model, batch, output, absolute, samples=0, noise=0.0):
     fm = c.output_model(model, output)
     grads = Saliency(fm, clone=False)(
-        _score(batch.targets),
+        c.target_score(batch.targets),
         batch.inputs,
         smooth_samples=samples,
         smooth_noise=noise,

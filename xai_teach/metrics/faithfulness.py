@@ -276,6 +276,13 @@ def pixel_flipping(
     )
 
 
+def _correlation(metric, relevances, drops, targets, what, details):
+    """Per input, the Pearson correlation of relevances and drops; NaN, with a warning, where either is constant."""
+    why = f"{what} or drop is constant; all drops 0 may mean a saturated probability: try output='logit'"
+    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why)
+    return c.Result(metric, scores, targets, better="higher", details={**details, "drops": drops})
+
+
 def faithfulness_correlation(
     model,
     inputs,
@@ -343,17 +350,8 @@ def faithfulness_correlation(
         picked = out[np.arange(len(images)), np.repeat(p.targets[sl], n_subsets)]
         drops[sl] = full[sl, None] - picked.reshape(-1, n_subsets)
         sums[sl] = (masks * p.values[sl, None, :]).sum(axis=2)
-    r = c.warn_undefined(
-        c.rowwise_pearson(sums, drops),
-        "faithfulness_correlation",
-        "attribution mass or drop is constant; all drops 0 may mean a saturated probability: try output='logit'",
-    )
-    return c.Result(
-        metric="faithfulness_correlation",
-        scores=r,
-        targets=p.targets,
-        better="higher",
-        details={"attribution_sums": sums, "drops": drops},
+    return _correlation(
+        "faithfulness_correlation", sums, drops, p.targets, "attribution mass", {"attribution_sums": sums}
     )
 
 
@@ -419,15 +417,4 @@ def faithfulness_estimate(
         out = c.forward(model, images.astype(np.float32), output, batch_size)
         drops[img, feat] = full[img] - out[np.arange(len(img)), p.targets[img]]
     relevances = p.values @ patches.T.astype(np.float64)
-    r = c.warn_undefined(
-        c.rowwise_pearson(relevances, drops),
-        "faithfulness_estimate",
-        "relevance or drop is constant; all drops 0 may mean a saturated probability: try output='logit'",
-    )
-    return c.Result(
-        metric="faithfulness_estimate",
-        scores=r,
-        targets=p.targets,
-        better="higher",
-        details={"relevances": relevances, "drops": drops},
-    )
+    return _correlation("faithfulness_estimate", relevances, drops, p.targets, "relevance", {"relevances": relevances})
