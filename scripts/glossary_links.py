@@ -31,6 +31,11 @@ VARIANTS = {
     "Sanity check": ["sanity checks?"],
     "Activation maximization": ["activation maximi[sz]ation"],
     "Pixel flipping": ["pixel-flipping"],
+    "CNN": ["convolutional (?:neural )?networks?"],
+    "Localisation score": ["locali[sz]ation"],
+    "Label randomisation": ["label randomi[sz]ation"],
+    "Surrogate model": ["surrogates?"],
+    "Simulatability": ["simulatable"],
 }
 
 # Mentions in the everyday sense of the word, not the glossary's: (chapter prefix, term).
@@ -82,7 +87,8 @@ def first_mention(text, terms):
         for a, b in prose_spans(text):
             m = pat.search(text, a, b)
             if m:
-                if best is None or m.start() < best[1].start():
+                longer = best is not None and m.start() == best[1].start() and m.end() > best[1].end()
+                if best is None or m.start() < best[1].start() or longer:  # "faithfulness correlation" wins
                     best = (term, m)
                 break
     return best
