@@ -273,12 +273,13 @@ def rowwise_pearson(a, b):
     return np.clip(r, -1.0, 1.0)
 
 
-def warn_undefined(values, metric, why):
-    """Say how many inputs got NaN (an undefined score) instead of hiding it."""
+def warn_undefined(values, metric, why, stacklevel=3):
+    """Say how many inputs got NaN (an undefined score) instead of hiding it (``stacklevel``: the user's call)."""
     bad = int(np.isnan(values).sum())
     if bad:
         warnings.warn(
-            f"{metric}: {bad} of {len(values)} inputs have no defined value ({why}); they are NaN.", stacklevel=3
+            f"{metric}: {bad} of {len(values)} inputs have no defined value ({why}); they are NaN.",
+            stacklevel=stacklevel,
         )
     return values
 

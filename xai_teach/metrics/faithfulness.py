@@ -279,7 +279,7 @@ def pixel_flipping(
 def _correlation(metric, relevances, drops, targets, what, details):
     """Per input, the Pearson correlation of relevances and drops; NaN, with a warning, where either is constant."""
     why = f"{what} or drop is constant; all drops 0 may mean a saturated probability: try output='logit'"
-    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why)
+    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why, stacklevel=4)
     return c.Result(metric, scores, targets, better="higher", details={**details, "drops": drops})
 
 
