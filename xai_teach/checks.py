@@ -62,6 +62,16 @@ def text_batch(texts, name="inputs"):
     return list(texts)
 
 
+def positive_int(value, name, low=1, high=None):
+    """``value`` as an int in [low, high]: a TypeError for anything but an int (bools too), a ValueError outside."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}.")
+    if value < low or (high is not None and value > high):
+        upper = "" if high is None else f" and at most {high}"
+        raise ValueError(f"{name} must be at least {low}{upper}, got {value}.")
+    return int(value)
+
+
 def targets(targets, probs):
     """Return one int class per input: the predicted class when ``targets`` is None.
 

@@ -26,6 +26,7 @@ CORE = ("model", "inputs", "targets")
 OUTPUTS = ("logits", "probs")
 BATCH = 1000  #: default number of inputs per model call
 MAX_DRAWS = checks.MAX_DRAWS
+positive_int = checks.positive_int
 
 
 # --------------------------------------------------------------------------- parameters
@@ -57,15 +58,6 @@ def _describe(value):
     if callable(value):
         return getattr(value, "__name__", type(value).__name__)
     return value
-
-
-def positive_int(value, name, low=1, high=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}.")
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and at most {high}"
-        raise ValueError(f"{name} must be at least {low}{upper}, got {value}.")
-    return int(value)
 
 
 def number(value, name, low=None, high=None, low_open=False):

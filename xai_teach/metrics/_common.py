@@ -24,6 +24,7 @@ from ..explain.attribution import Attribution
 
 N_PIXELS = 28 * 28
 MAX_DRAWS = checks.MAX_DRAWS
+positive_int = checks.positive_int
 
 
 # --------------------------------------------------------------------------- progress bars
@@ -242,15 +243,6 @@ def require_callable(explain_fn, metric):
             f"{metric} re-explains perturbed inputs, so it needs an explainer "
             f"explain_fn(model, inputs, targets=None), got {type(explain_fn).__name__}."
         )
-
-
-def check_positive_int(value, name, low=1, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r}.")
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and at most {high}"
-        raise ValueError(f"{name} must be at least {low}{upper}, got {value}.")
-    return int(value)
 
 
 def check_seed(seed):

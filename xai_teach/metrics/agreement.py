@@ -122,7 +122,7 @@ def _top(values, k, absolute):
 def check_k(k, a):
     """``k`` must be an int between 1 and the number of features of the smallest input."""
     smallest = min(v.size for v in a)
-    return c.check_positive_int(k, "k", high=smallest)
+    return c.positive_int(k, "k", high=smallest)
 
 
 def top_k_overlap(a, b, k=10, absolute=True):

@@ -110,14 +110,14 @@ def _curve_metric(
     batch_size = c.check_batch_size(batch_size)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     if p.is_text:
-        steps = c.check_positive_int(steps, "steps", high=c.MAX_DRAWS)
+        steps = c.positive_int(steps, "steps", high=c.MAX_DRAWS)
         curve = _text_curve(
             model, p, steps, insert, "unk" if baseline is None else baseline, absolute, output, batch_size
         )
         fractions = np.linspace(0, 1, steps + 1)
         feature = "words"
     else:
-        steps = c.check_positive_int(steps, "steps", high=c.N_PIXELS)
+        steps = c.positive_int(steps, "steps", high=c.N_PIXELS)
         counts = np.round(np.linspace(0, c.N_PIXELS, steps + 1)).astype(int)
         replacement = baseline_values(p.inputs, "zero" if baseline is None else baseline)
         curve = _image_curve(model, p, replacement, counts, insert, absolute, output, batch_size, show, name)
@@ -251,7 +251,7 @@ def pixel_flipping(
     c.require_images(model, "pixel_flipping")
     c.check_output(output)
     batch_size = c.check_batch_size(batch_size)
-    pixels_per_step = c.check_positive_int(pixels_per_step, "pixels_per_step", high=c.N_PIXELS)
+    pixels_per_step = c.positive_int(pixels_per_step, "pixels_per_step", high=c.N_PIXELS)
     if order not in ("most_relevant", "least_relevant"):
         raise ValueError(f"order must be 'most_relevant' or 'least_relevant', got {order!r}.")
     if not 0 < max_fraction <= 1:
@@ -327,8 +327,8 @@ def faithfulness_correlation(
     """
     c.require_images(model, "faithfulness_correlation")
     batch_size = c.check_batch_size(batch_size)
-    subset_size = c.check_positive_int(subset_size, "subset_size", high=c.N_PIXELS)
-    n_subsets = c.check_positive_int(n_subsets, "n_subsets", low=2, high=c.MAX_DRAWS)
+    subset_size = c.positive_int(subset_size, "subset_size", high=c.N_PIXELS)
+    n_subsets = c.positive_int(n_subsets, "n_subsets", low=2, high=c.MAX_DRAWS)
     c.check_output(output)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     n = len(p)
@@ -396,7 +396,7 @@ def faithfulness_estimate(
     """
     c.require_images(model, "faithfulness_estimate")
     batch_size = c.check_batch_size(batch_size)
-    patch_size = c.check_positive_int(patch_size, "patch_size", high=28)
+    patch_size = c.positive_int(patch_size, "patch_size", high=28)
     if 28 % patch_size:
         raise ValueError(f"patch_size must divide 28 (1, 2, 4, 7, 14, 28), got {patch_size}.")
     c.check_output(output)

@@ -238,7 +238,7 @@ def label_randomisation(
     """
     c.require_images(model, "label_randomisation")
     c.require_callable(explain_fn, "label_randomisation")
-    epochs = c.check_positive_int(epochs, "epochs", high=c.MAX_DRAWS // 100)
+    epochs = c.positive_int(epochs, "epochs", high=c.MAX_DRAWS // 100)
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
     x_train, y_train = _training_data(train)

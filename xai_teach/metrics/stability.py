@@ -65,7 +65,7 @@ def _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, seed, metri
     c.require_images(model, metric)
     c.require_callable(explain_fn, metric)
     epsilon = _check_epsilon(epsilon)
-    n_samples = c.check_positive_int(n_samples, "n_samples", high=c.MAX_DRAWS // 100)
+    n_samples = c.positive_int(n_samples, "n_samples", high=c.MAX_DRAWS // 100)
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
     xp = perturb(x, epsilon, n_samples, seed)
@@ -179,7 +179,7 @@ def seed_variance(model, inputs, explain_fn, targets=None, n_seeds=5, k=10, abso
         ``top_k_overlap`` (n,), ``pairwise_spearman`` (n, pairs) and the runs' ``values``.
     """
     _require_param(explain_fn, "random_state", "seed_variance")
-    n_seeds = c.check_positive_int(n_seeds, "n_seeds", low=2, high=c.MAX_DRAWS // 1000)
+    n_seeds = c.positive_int(n_seeds, "n_seeds", low=2, high=c.MAX_DRAWS // 1000)
     seed = 0 if seed is None else c.check_seed(seed)
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
@@ -237,7 +237,7 @@ def background_ablation(
     if not isinstance(param, str) or not param.isidentifier():
         raise TypeError(f"param must be the name of explain_fn's background-size keyword, got {param!r}.")
     _require_param(explain_fn, param, "background_ablation")
-    sizes = [c.check_positive_int(s, "each background size", high=c.MAX_DRAWS) for s in sizes]
+    sizes = [c.positive_int(s, "each background size", high=c.MAX_DRAWS) for s in sizes]
     if len(set(sizes)) < 2:
         raise ValueError(f"sizes must hold at least two different background sizes, got {sizes}.")
     x = c.check_inputs(model, inputs)

@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 from .. import checks
 from .. import data as datasets
 from ..integrity import ASSETS, asset_path, record
-from .explanation import outputs
+from .explanation import outputs, positive_int
 from .model import _terms, build, check_senn, parts, penalty_norm
 
 NAME = "mnist_senn"  #: name of the pretrained SENN in the model zoo
@@ -80,12 +80,6 @@ def _labels(y, n, name):
     if y.dtype.kind not in "iu" or y.shape != (n,) or y.min() < 0 or y.max() > 9:
         raise ValueError(f"{name} must hold one int label 0..9 per image ({n}), got {y.dtype} of shape {y.shape}.")
     return y.astype(np.int64)
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return int(value)
 
 
 def _positive_float(value, name):
@@ -142,7 +136,7 @@ def fit(model, x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNIN
     check_senn(model)
     x = checks.image_batch(x, "x")
     y = _labels(y, len(x), "y")
-    epochs, batch_size = _positive_int(epochs, "epochs"), _positive_int(batch_size, "batch_size")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     learning_rate = _positive_float(learning_rate, "learning_rate")
     steps = epochs * int(np.ceil(len(y) / batch_size))
     model.compile(
