@@ -79,12 +79,11 @@ def prose_spans(text):
     return spans
 
 
-def first_mention(text, terms):
-    """The earliest (term, match) among ``terms`` in the prose of ``text``, or None."""
-    best = None
-    for term in terms:
-        pat = pattern(term)
-        for a, b in prose_spans(text):
+def first_mention(text, patterns):
+    """The earliest (term, match) in the prose of ``text`` among ``patterns`` ({term: regex}), or None."""
+    best, spans = None, prose_spans(text)
+    for term, pat in patterns.items():
+        for a, b in spans:
             m = pat.search(text, a, b)
             if m:
                 longer = best is not None and m.start() == best[1].start() and m.end() > best[1].end()
@@ -98,13 +97,13 @@ def unlinked(path, write=False):
     """Mentions of glossary terms in one chapter that come before (or without) a {term} link to them."""
     nb = json.loads(Path(path).read_text())
     cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
-    todo = {t for t in glossary_terms() if (Path(path).stem[:2], t) not in LOOSE}
+    todo = {t: pattern(t) for t in glossary_terms() if (Path(path).stem[:2], t) not in LOOSE}
     found = []
     for cell in cells:
         text = "".join(cell["source"])
         while hit := first_mention(text, todo):
             term, m = hit
-            todo.discard(term)
+            del todo[term]
             if any(r.start() < m.start() and r.group(1).strip().lower() == term.lower() for r in ROLE.finditer(text)):
                 continue  # linked earlier in this cell
             word = m.group(1)
@@ -112,7 +111,7 @@ def unlinked(path, write=False):
             role = f"{{term}}`{word}`" if word.lower() == term.lower() else f"{{term}}`{word} <{term}>`"
             text = text[: m.start()] + role + text[m.end() :]
         linked = {t.strip().lower() for t in ROLE.findall(text)}
-        todo = {t for t in todo if t.lower() not in linked}
+        todo = {t: pat for t, pat in todo.items() if t.lower() not in linked}
         if write:
             cell["source"] = text.splitlines(keepends=True)
     if write and found:
