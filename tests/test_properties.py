@@ -33,10 +33,10 @@ _COMMON = dict(
 )
 settings.register_profile("ci", derandomize=True, max_examples=24, **_COMMON)
 settings.register_profile("explore", max_examples=200, **_COMMON)
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-FEW = settings(settings.get_profile(PROFILE), max_examples=settings.get_profile(PROFILE).max_examples // 2)
-MANY = settings(settings.get_profile(PROFILE), max_examples=settings.get_profile(PROFILE).max_examples * 3)
-settings.load_profile(PROFILE)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+PROFILE = settings.default
+FEW = settings(PROFILE, max_examples=PROFILE.max_examples // 2)  # the slow ones (each example trains or re-explains)
+MANY = settings(PROFILE, max_examples=PROFILE.max_examples * 3)  # the fast ones
 
 # --------------------------------------------------------------------------- strategies
 # Each test draws a well-formed argument (which may still hold one special value or be empty) and a
