@@ -1,0 +1,33 @@
+"""xai_teach.claims: a claim that holds passes quietly, one that fails names itself and its numbers."""
+
+import numpy as np
+import pytest
+
+from xai_teach import claims
+
+
+def test_true_claim_passes_and_says_so(capsys):
+    claims.check(np.float32(0.2) < 0.3, "the gap is small")
+    assert "checked: the gap is small" in capsys.readouterr().out
+
+
+def test_false_claim_raises_with_its_text_and_numbers(monkeypatch):
+    monkeypatch.setenv("XAI_TEACH_CHAPTER", "notebooks/09_evaluating_explanations.ipynb")
+    with pytest.raises(claims.ClaimFailed) as err:
+        claims.check(0.9 < 0.3, "IG deletes faster than saliency", ig=0.9, saliency=0.3)
+    msg = str(err.value)
+    assert "[09_evaluating_explanations]" in msg
+    assert "IG deletes faster than saliency" in msg and "ig = 0.9" in msg and "saliency = 0.3" in msg
+    assert isinstance(err.value, AssertionError)
+
+
+@pytest.mark.parametrize("condition", [np.array([True, False]), 1, 0.5, "yes", None, np.array([])])
+def test_condition_must_be_one_bool(condition):
+    with pytest.raises(TypeError, match="one truth value"):
+        claims.check(condition, "a claim")
+
+
+@pytest.mark.parametrize("claim", ["", "   ", None, 3])
+def test_claim_text_is_required(claim):
+    with pytest.raises(TypeError, match="non-empty str"):
+        claims.check(True, claim)
