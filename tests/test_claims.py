@@ -31,3 +31,18 @@ def test_condition_must_be_one_bool(condition):
 def test_claim_text_is_required(claim):
     with pytest.raises(TypeError, match="non-empty str"):
         claims.check(True, claim)
+
+
+def test_glue_without_myst_nb_shows_the_value(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # import fails, as in Colab
+    claims.glue("gap", 0.125)
+    assert "0.125" in capsys.readouterr().out
+    claims.glue("gap", 0.125, display=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_glue_refuses_a_bad_name():
+    with pytest.raises(TypeError, match="glue key"):
+        claims.glue("a gap", 1.0)

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-__all__ = ["ClaimFailed", "check"]
+__all__ = ["ClaimFailed", "check", "glue"]
 
 
 class ClaimFailed(AssertionError):
@@ -61,3 +61,23 @@ def check(condition, claim, **values):
             + (f" ({numbers_})" if numbers_ else "")
         )
     print(f"checked: {claim}")
+
+
+def glue(name, value, display=True):
+    """Name a computed value so that the text can quote it (``{glue:text}`name```) instead of typing it.
+
+    In the book build this is myst-nb's ``glue``. Where myst-nb is not installed (Google Colab, a
+    plain ``pip install xai_teach``) there is no text to fill in, so the value is only shown
+    (when ``display`` is true), as myst-nb shows it in Jupyter.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TypeError(f"name must be a str usable as a glue key (letters, digits, _), got {name!r}.")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)
