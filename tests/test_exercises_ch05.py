@@ -70,3 +70,46 @@ def test_threshold_compares_in_the_image_dtype(capsys):
     values = np.ones((28, 28))
     pos_share = float(np.mean(image[:, :, 0] > 0.2))
     assert exercises.check_ink_share(pos_share, values, image)
+
+
+# ----------------------------------------------------------------- predict-then-verify: blank superpixels
+
+
+def test_blank_superpixels_right_letter_passes_in_any_spelling(capsys):
+    for spelling in ("b", "B", " (b) "):
+        assert exercises.check_blank_superpixels(spelling)
+        assert capsys.readouterr().out.startswith("Correct")
+
+
+@pytest.mark.parametrize("letter, phrase", [("a", "does not know"), ("c", "never sees"), ("d", "no effect")])
+def test_blank_superpixels_wrong_letters_get_specific_feedback(capsys, letter, phrase):
+    assert not exercises.check_blank_superpixels(letter)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet") and phrase in out
+
+
+@pytest.mark.parametrize("bad", ["e", "", 2, None, ["b"]])
+def test_blank_superpixels_rejects_anything_but_a_letter(capsys, bad):
+    assert not exercises.check_blank_superpixels(bad)
+    assert "one letter" in capsys.readouterr().out
+
+
+def test_the_answer_b_is_what_lime_does(digits, zoo):
+    # The fact behind the right letter: blank superpixels get non-zero weights that change with the seed
+    # and are smaller on average than the inked superpixels' weights.
+    from xai_teach import explain
+    from xai_teach.explain.perturbation import segment
+
+    x, _ = digits
+    image = x[7]
+    labels = segment(image, "grid")
+    blank = np.array([image[labels == s].max() == 0 for s in range(labels.max() + 1)])
+    assert 0 < blank.sum() < blank.size
+    runs = [
+        explain.lime_image(zoo("mnist_cnn"), image, num_samples=500, random_state=s).values[0][::4, ::4].ravel()
+        for s in (0, 1)
+    ]
+    for w in runs:
+        assert np.all(w[blank] != 0)
+        assert np.abs(w[blank]).mean() < np.abs(w[~blank]).mean()
+    assert not np.allclose(runs[0][blank], runs[1][blank])

@@ -52,3 +52,50 @@ def test_wrong_answers_get_specific_feedback_without_expected_values(transformer
         out = capsys.readouterr().out
         assert out.startswith("Not yet") and phrase in out, out
         assert not any(f"{v:.4f}" in out for v in right if abs(v) > 1e-4)
+
+
+# ----------------------------------------------------------------- predict-then-verify: the other class
+
+
+def test_other_class_right_answer_passes(capsys):
+    assert exercises.check_other_class({"LIME", "SHAP"}, {"attention"})
+    assert capsys.readouterr().out.startswith("Correct")
+    assert exercises.check_other_class(["SHAP", "LIME"], ("attention",))
+
+
+@pytest.mark.parametrize(
+    "flips, unchanged, phrase",
+    [
+        ({"LIME", "SHAP", "gradient x input"}, {"attention"}, "gradient x input"),
+        ({"SHAP"}, {"attention"}, "LIME"),
+        ({"LIME"}, {"attention"}, "SHAP"),
+        ({"LIME", "SHAP"}, set(), "attention"),
+        ({"LIME", "SHAP", "attention"}, {"attention"}, "cannot both"),
+        ({"lime"}, set(), "not among the methods"),
+        ("LIME", set(), "set of method names"),
+    ],
+)
+def test_other_class_wrong_answers_get_specific_feedback(capsys, flips, unchanged, phrase):
+    assert not exercises.check_other_class(flips, unchanged)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet") and phrase in out, out
+
+
+def test_the_expected_answer_is_what_the_explainers_do(transformer):
+    # The fact behind the check, measured with the chapter's settings on a short review.
+    short = "A wonderful film, although the ending was dull."
+    runs = {
+        "LIME": lambda t: explain.lime_text(transformer, [short], targets=[t], num_samples=200),
+        "SHAP": lambda t: explain.shap_text(transformer, [short], targets=[t], max_evals=100),
+        "attention": lambda t: explain.attention(transformer, [short], targets=[t]),
+        "gradient x input": lambda t: explain.gradient_x_input(transformer, [short], targets=[t]),
+    }
+    flips, same = set(), set()
+    for name, run in runs.items():
+        a, b = run(0).values[0], run(1).values[0]
+        scale = np.abs(a).max()
+        if np.abs(a + b).max() < 1e-5 * scale:
+            flips.add(name)
+        if np.abs(a - b).max() < 1e-5 * scale:
+            same.add(name)
+    assert (flips, same) == ({"LIME", "SHAP"}, {"attention"})

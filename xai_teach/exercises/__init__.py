@@ -10,9 +10,9 @@ from .chapter01 import check_accuracy, check_linear_contributions
 from .chapter02 import check_best_template, check_mean_abs_map
 from .chapter03 import check_ig_completeness, check_saliency
 from .chapter04 import check_linear_shap
-from .chapter05 import check_ink_share
-from .chapter06 import check_bow_contributions
-from .chapter07 import check_gradient_x_input
+from .chapter05 import check_blank_superpixels, check_ink_share
+from .chapter06 import check_best_deletion, check_bow_contributions, check_not_bad
+from .chapter07 import check_gradient_x_input, check_other_class
 from .chapter08 import check_attention_overlap
 from .chapter09 import check_insertion_curve
 from .chapter10 import check_senn_contributions
@@ -27,8 +27,12 @@ __all__ = [
     "check_linear_contributions",
     "check_linear_shap",
     "check_ink_share",
+    "check_blank_superpixels",
     "check_bow_contributions",
+    "check_best_deletion",
+    "check_not_bad",
     "check_gradient_x_input",
+    "check_other_class",
     "check_best_template",
     "check_mean_abs_map",
     "check_ig_completeness",
