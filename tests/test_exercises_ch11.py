@@ -94,3 +94,48 @@ def test_signed_ranking_differs_here(maps):
 def test_bad_setup_raises(args, message):
     with pytest.raises(ValueError, match=message):
         exercises.check_top_k_overlap(0.5, *args)
+
+
+# --- predict then verify: the winner under the blur baseline ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blur_case(zoo, digits):
+    cnn = zoo("mnist_cnn")
+    x, y = digits[0][:4], digits[1][:4]
+    ink = x[..., 0]
+    explanations = {
+        "ink first": ink,
+        "ink last": 1.0 - ink,
+        "random": np.random.default_rng(0).normal(size=ink.shape),
+    }
+    return cnn, x, explanations, y
+
+
+def test_blur_prediction_matches_metrics_deletion(blur_case, capsys):
+    cnn, x, explanations, y = blur_case
+    auc = {
+        k: metrics.deletion(cnn, x, a, targets=y, baseline="blur", progress=False).mean for k, a in explanations.items()
+    }
+    winner = min(auc, key=auc.get)
+    assert winner == "ink first"  # known in advance: blurring the ink away hurts more than blurring the background
+    assert exercises.check_blur_prediction(winner, *blur_case)
+    assert capsys.readouterr().out.startswith("Correct")
+    loser = max(auc, key=auc.get)
+    assert not exercises.check_blur_prediction(loser, *blur_case)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet") and "comes 3 of 3" in out
+
+
+@pytest.mark.parametrize(
+    "prediction, hint", [(None, "write down your prediction"), ("lime", "should be one of"), (3, "should be one of")]
+)
+def test_blur_prediction_feedback_for_missing_or_unknown(blur_case, capsys, prediction, hint):
+    assert not exercises.check_blur_prediction(prediction, *blur_case)
+    assert hint in capsys.readouterr().out
+
+
+def test_blur_prediction_refuses_bad_setup(blur_case):
+    cnn, x, _, y = blur_case
+    with pytest.raises(TypeError, match="dict of at least two"):
+        exercises.check_blur_prediction("a", cnn, x, {"a": x[..., 0]}, y)

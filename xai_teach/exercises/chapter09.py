@@ -1,4 +1,4 @@
-"""Chapter 9 checks: evaluating explanations (faithfulness curves)."""
+"""Chapter 9 checks: evaluating explanations (faithfulness curves, a prediction checked against deletion)."""
 
 import numpy as np
 
@@ -48,3 +48,53 @@ def check_insertion_curve(curve, model, image, attribution, target):
     if np.all((arr >= -tol) & (arr <= 1 + tol)) and not np.isclose(arr.sum(), 1.0):
         return report(False, "the shape is right but the values differ: check the pixel order and the target class.")
     return report(False, "give the probability of the target class (softmax output), not a logit.")
+
+
+def _mean_scores(results, metric):
+    """``{method: mean score}`` of a dict of metric Results, refusing anything else with a clear error."""
+    if not isinstance(results, dict) or len(results) < 2:
+        raise TypeError(f"results must be a dict of at least two methods -> metrics.{metric} Result.")
+    means = {}
+    for name, result in results.items():
+        if getattr(result, "metric", None) != metric:
+            raise TypeError(f"results[{name!r}] must be a metrics.{metric} Result, got {type(result).__name__}.")
+        means[name] = result.mean
+    return means
+
+
+def check_deletion_prediction(ranking, winner, deletion):
+    """Chapter 9, predict then verify: rank the maps by how convincing they look, then compare with deletion.
+
+    Args:
+        ranking: the student's methods ordered by how convincing their maps look, most convincing first
+            (at least three names of ``deletion``; written down before the deletion results were shown).
+        winner: the method the student predicts to have the lowest mean deletion AUC (a name of ``deletion``).
+        deletion: dict method -> ``metrics.deletion`` Result (the chapter's ``results["deletion"]``).
+
+    Prints how the look-based ranking correlates with the deletion ranking (information, not graded) and
+    returns whether the predicted winner has the lowest mean deletion AUC.
+    """
+    means = _mean_scores(deletion, "deletion")
+    names = sorted(means)
+    if winner is None or (isinstance(ranking, (list, tuple)) and not ranking):
+        return report(False, "write down your ranking and your predicted winner first, before looking at the numbers.")
+    if not isinstance(ranking, (list, tuple)) or not all(isinstance(m, str) for m in ranking):
+        return report(False, f"the ranking should be a list of method names, got {type(ranking).__name__}.")
+    unknown = [m for m in list(ranking) + [winner] if m not in means]
+    if unknown:
+        return report(False, f"unknown method {unknown[0]!r}; choose from {names}.")
+    if len(set(ranking)) != len(ranking) or len(ranking) < 3:
+        return report(False, "the ranking should name at least three different methods, each once.")
+    by_auc = sorted(means, key=means.get)  # lowest AUC (best) first
+    look = np.arange(len(ranking))
+    measured = np.array([by_auc.index(m) for m in ranking])
+    rho = float(np.corrcoef(np.argsort(np.argsort(look)), np.argsort(np.argsort(measured)))[0, 1])
+    print(f"Your ranking by look vs the ranking by deletion AUC, over {len(ranking)} methods: Spearman {rho:+.2f}.")
+    place = by_auc.index(winner) + 1
+    if place == 1:
+        return report(True, f"{winner} has the lowest mean deletion AUC of the {len(means)} maps.")
+    return report(
+        False,
+        f"{winner} comes {place} of {len(means)} by mean deletion AUC (lower is better); "
+        "which maps looked convincing, and which ones delete the evidence fastest?",
+    )

@@ -1,4 +1,4 @@
-"""Chapter 11 checks: open questions (interventions versus attributions)."""
+"""Chapter 11 checks: open questions (interventions versus attributions, a prediction about the blur baseline)."""
 
 import numbers
 
@@ -49,3 +49,38 @@ def check_top_k_overlap(answer, change, attribution, k):
     if abs(abs(value - expected) * k - 1) < 1e-9:
         return report(False, "one pixel off: break ties in the ranking with a stable sort (kind='stable').")
     return report(False, "take the k largest |change| and the k largest |attribution|, count the pixels in both.")
+
+
+def check_blur_prediction(prediction, model, images, explanations, targets):
+    """Chapter 11, predict then verify: which explanation gets the lowest deletion AUC under the blur baseline?
+
+    Args:
+        prediction: the student's prediction, one key of ``explanations`` (written down before computing).
+        model: the ``mnist_cnn`` model.
+        images: the digits scored, (n, 28, 28, 1).
+        explanations: dict name -> Attribution or (n, 28, 28) array, the explanations of section 2.
+        targets: the class explained per digit.
+
+    The check computes the deletion AUCs itself (``metrics.deletion(..., baseline="blur")``), so it
+    verifies the prediction, not the student's code.
+    """
+    from ..metrics import deletion
+
+    if not isinstance(explanations, dict) or len(explanations) < 2:
+        raise TypeError("explanations must be a dict of at least two named explanations.")
+    if prediction is None:
+        return report(False, "write down your prediction first: one of " + ", ".join(map(repr, explanations)) + ".")
+    if not isinstance(prediction, str) or prediction not in explanations:
+        return report(False, f"the prediction should be one of {list(explanations)}, got {prediction!r}.")
+    auc = {
+        name: deletion(model, images, a, targets=targets, baseline="blur", progress=False).mean
+        for name, a in explanations.items()
+    }
+    order = sorted(auc, key=auc.get)
+    if order[0] == prediction:
+        return report(True, f"{prediction!r} deletes the evidence fastest when 'absent' means 'blurred'.")
+    return report(
+        False,
+        f"{prediction!r} comes {order.index(prediction) + 1} of {len(order)} under the blur baseline. "
+        "Which explanation's own notion of 'absent' is closest to a blurred digit?",
+    )
