@@ -85,13 +85,12 @@ def student_notebook(nb):
     """Return a copy of ``nb`` with solutions removed and solution cells replaced by stubs."""
     nb = copy.deepcopy(nb)
     label = None
-    after_solution = False  # a claim cell right after a solution checks the solution's numbers: drop it too
-    kept = []
+    after_solution = False
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "code" and CLAIM_TAG in tags and after_solution:
-            continue
-        kept.append(cell)
+            # A claim right after a solution checks the solution's numbers: the book build skips it with the stub.
+            cell.metadata["tags"] = tags + ["skip-execution"]
         after_solution = SOLUTION_TAG in tags or (after_solution and cell.cell_type == "code")
         if cell.cell_type == "markdown":
             labels = _LABEL.findall(cell.source)
@@ -105,7 +104,6 @@ def student_notebook(nb):
             # The book build skips stubs (myst-nb's skip-execution); run by hand they raise.
             cell.metadata["tags"] = tags + ["skip-execution", "exercise-stub"]
             cell.outputs, cell.execution_count = [], None
-    nb.cells = kept
     return nb
 
 

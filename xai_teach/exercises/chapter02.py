@@ -60,14 +60,13 @@ def check_mean_abs_map(answer, local_values):
 PROTOTYPE_OUTCOMES = ("higher", "lower", "about the same")
 
 
-def _nearest_prototype_agreement(cnn, images, hard, top):
+def _nearest_prototype_agreement(cnn, images, pred, hard, top):
     """Share of the ``hard`` digits on which the nearest of ``top`` prototypes per class gives the CNN's class."""
     prototypes = explain.class_prototypes(cnn, images[:2000], top=top)
     flat = images.reshape(len(images), -1).astype(np.float64)
     proto = prototypes.images.reshape(-1, flat.shape[1]).astype(np.float64)
     dist = (flat**2).sum(1)[:, None] - 2 * flat @ proto.T + (proto**2).sum(1)[None]
     guess = np.repeat(prototypes.classes, top)[dist.argmin(1)]
-    pred = models.predict_proba(cnn, images, batch_size=2000).argmax(1)
     return float(np.mean(guess[hard] == pred[hard]))
 
 
@@ -91,10 +90,10 @@ def check_prototype_prediction(prediction, cnn, linear, images):
     x = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
     if len(x) < 2000:
         return report(False, f"pass the whole test set (at least 2,000 digits), got {len(x)}.")
-    hard = models.predict_proba(cnn, x, batch_size=2000).argmax(1) != models.predict_proba(
-        linear, x, batch_size=2000
-    ).argmax(1)
-    change = _nearest_prototype_agreement(cnn, x, hard, 20) - _nearest_prototype_agreement(cnn, x, hard, 5)
+    pred = models.predict_proba(cnn, x, batch_size=2000).argmax(1)
+    hard = pred != models.predict_proba(linear, x, batch_size=2000).argmax(1)
+    agreement = {top: _nearest_prototype_agreement(cnn, x, pred, hard, top) for top in (5, 20)}
+    change = agreement[20] - agreement[5]
     answer = "about the same" if abs(change) <= 0.02 else ("higher" if change > 0 else "lower")
     if choice == answer:
         return report(True, "more prototypes cover more of each class; now ask what the stand-in has become.")
