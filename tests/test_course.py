@@ -53,7 +53,7 @@ def test_first_stub_is_reached_when_run(student_dir):
     nb = nbformat.read(student_dir / NOTEBOOKS[0].name, as_version=4)
     first = next(i for i, c in enumerate(nb.cells) if "exercise-stub" in c.metadata.get("tags", []))
     nb.cells = nb.cells[: first + 1]
-    with pytest.raises(CellExecutionError, match="NotImplementedError.*Exercise ex01-contributions"):
+    with pytest.raises(CellExecutionError, match="NotImplementedError.*Exercise ex01-predict-halves"):
         NotebookClient(nb, timeout=300, kernel_name="python3", skip_cells_with_tag="run-never").execute()
 
 
@@ -72,3 +72,21 @@ def test_solution_cell_before_any_exercise_is_refused():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["solution"]})])
     with pytest.raises(ValueError, match="before any exercise"):
         course.student_notebook(nb)
+
+
+def test_claims_about_a_solution_are_skipped_with_it():
+    """A claim cell right after a solution checks the solution's numbers: the student book skips it like the stub."""
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex99-a\nDo it.\n```"),
+            nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution"]}),
+            nbformat.v4.new_code_cell("claims.check(answer == 42, 'x')", metadata={"tags": ["claim", "remove-cell"]}),
+            nbformat.v4.new_markdown_cell("Text."),
+            nbformat.v4.new_code_cell("claims.check(True, 'y')", metadata={"tags": ["claim", "remove-cell"]}),
+        ]
+    )
+    student = course.student_notebook(nb)
+    assert [c.source for c in student.cells][2:] == [c.source for c in nb.cells][2:]
+    assert "skip-execution" in student.cells[2].metadata["tags"]
+    assert "skip-execution" not in student.cells[4].metadata["tags"]
+    assert "skip-execution" not in nb.cells[2].metadata["tags"]  # the instructor notebook is unchanged

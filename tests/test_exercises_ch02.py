@@ -80,3 +80,49 @@ def test_mean_abs_map_wrong(local_values, capsys, wrong, hint):
     out = capsys.readouterr().out
     assert out.startswith("Not yet") and hint in out
     assert f"{np.abs(local_values).mean(0).max():.3f}" not in out
+
+
+def _hard_agreement(cnn, linear, x, top):
+    pred = cnn.predict(x, batch_size=2000, verbose=0).argmax(1)
+    hard = pred != linear.predict(x, batch_size=2000, verbose=0).argmax(1)
+    probs = cnn.predict(x[:2000], batch_size=2000, verbose=0)
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    protos, labels = [], []
+    for c in range(10):  # the top-`top` digits by probability of class c, among the first 2,000
+        best = np.argsort(-probs[:, c], kind="stable")[:top]
+        protos.append(flat[best])
+        labels += [c] * top
+    protos = np.concatenate(protos)
+    d = (flat**2).sum(1)[:, None] - 2 * flat @ protos.T + (protos**2).sum(1)[None]
+    return np.mean(np.asarray(labels)[d.argmin(1)][hard] == pred[hard])
+
+
+@pytest.fixture(scope="module")
+def prototype_answer(zoo, mnist):
+    (_, _), (x, _) = mnist
+    cnn, linear = zoo("mnist_cnn"), zoo("mnist_linear")
+    change = _hard_agreement(cnn, linear, x, 20) - _hard_agreement(cnn, linear, x, 5)
+    answer = "about the same" if abs(change) <= 0.02 else ("higher" if change > 0 else "lower")
+    return cnn, linear, x, answer
+
+
+def test_prototype_prediction_right_and_wrong(prototype_answer, capsys):
+    cnn, linear, x, answer = prototype_answer
+    assert exercises.check_prototype_prediction(answer, cnn, linear, x)
+    assert capsys.readouterr().out.startswith("Correct")
+    wrong = next(o for o in ("higher", "lower", "about the same") if o != answer)
+    assert not exercises.check_prototype_prediction(wrong, cnn, linear, x)
+    assert capsys.readouterr().out.startswith("Not yet")
+
+
+@pytest.mark.parametrize("prediction, hint", [("more", "should be one of"), (1, "should be one of")])
+def test_prototype_prediction_malformed(prototype_answer, capsys, prediction, hint):
+    cnn, linear, x, _ = prototype_answer
+    assert not exercises.check_prototype_prediction(prediction, cnn, linear, x)
+    assert hint in capsys.readouterr().out
+
+
+def test_prototype_prediction_needs_the_test_set(prototype_answer, capsys):
+    cnn, linear, x, answer = prototype_answer
+    assert not exercises.check_prototype_prediction(answer, cnn, linear, x[:100])
+    assert "2,000" in capsys.readouterr().out

@@ -1,8 +1,10 @@
 """Chapter 3 auto-checks: right answers pass, typical wrong answers get specific feedback without the answer."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy.stats import spearmanr
 
 from xai_teach import exercises, models
 
@@ -96,3 +98,44 @@ def test_completeness_wrong(case, logit_values, capsys, wrong, hint):
     out = capsys.readouterr().out
     assert out.startswith("Not yet") and hint in out
     assert f"{z[0] - z[1]:.2f}" not in out
+
+
+def _gradcam(cnn, x, targets, layer):
+    """Grad-CAM by its formula, independent of the package: ReLU(sum_k mean_ij(dS/dA^k) A^k) (not resized)."""
+    inner = keras.Model(cnn.input, [cnn.get_layer(layer).output, cnn.get_layer("logits").output])
+    with tf.GradientTape() as tape:
+        maps, z = inner(x)
+        score = tf.reduce_sum(z * tf.one_hot(targets, 10), axis=1)
+    grads = tape.gradient(score, maps)
+    return tf.nn.relu(tf.reduce_sum(tf.reduce_mean(grads, axis=(1, 2), keepdims=True) * maps, axis=-1)).numpy()
+
+
+@pytest.fixture(scope="module")
+def cam_case(zoo, digits):
+    cnn = zoo("mnist_cnn")
+    x, _ = digits
+    x = x[:4]
+    order = np.argsort(-cnn.predict(x, verbose=0), axis=1)
+    alike = {}
+    for layer in ("conv1", "last_conv"):
+        a, b = _gradcam(cnn, x, order[:, 0], layer), _gradcam(cnn, x, order[:, 1], layer)
+        alike[layer] = np.nanmean([spearmanr(u.ravel(), v.ravel())[0] for u, v in zip(a, b)])
+    return cnn, x, max(alike, key=alike.get), alike
+
+
+def test_cam_layer_prediction_right_and_wrong(cam_case, capsys):
+    cnn, x, answer, alike = cam_case
+    assert abs(alike["conv1"] - alike["last_conv"]) > 0.02  # the case separates the two answers
+    assert exercises.check_cam_layer_prediction(answer, cnn, x)
+    assert capsys.readouterr().out.startswith("Correct")
+    wrong = "conv1" if answer == "last_conv" else "last_conv"
+    assert not exercises.check_cam_layer_prediction(wrong, cnn, x)
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet") and "metrics.spearman" in out
+
+
+@pytest.mark.parametrize("prediction", ["conv2", None, 1])
+def test_cam_layer_prediction_malformed(cam_case, capsys, prediction):
+    cnn, x, _, _ = cam_case
+    assert not exercises.check_cam_layer_prediction(prediction, cnn, x)
+    assert "should be one of" in capsys.readouterr().out

@@ -1,5 +1,6 @@
 """Chapter 4 auto-check: exact SHAP values of the linear model."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -49,3 +50,36 @@ def test_wrong_answers_get_specific_feedback(case, capsys, wrong, hint):
     out = capsys.readouterr().out
     assert out.startswith("Not yet") and hint in out
     assert f"{right.sum():.3f}" not in out and f"{right.max():.3f}" not in out
+
+
+@pytest.fixture(scope="module")
+def background_case(zoo, digits, mnist):
+    model = zoo("mnist_linear")
+    x, _ = digits
+    (x_train, y_train), _ = mnist
+    mixed, twos = x_train[100:200], x_train[y_train == 2][:100]
+    return model, x[2], mixed, twos
+
+
+def test_background_prediction(background_case, capsys):
+    model, image, mixed, twos = background_case
+    # the sum of the values is z(x) - mean z(background); computed here from the model's own logits
+    z = keras.Model(model.input, model.get_layer("logits").output)
+    totals = [float(z(image[None])[0, 2] - np.mean(z(b)[:, 2])) for b in (mixed, twos)]
+    assert totals[1] < 0.95 * totals[0]  # a background of twos leaves less to explain: "smaller"
+    assert exercises.check_background_prediction("smaller", model, image, 2, mixed, twos)
+    assert capsys.readouterr().out.startswith("Correct")
+    assert exercises.check_background_prediction("larger", model, image, 2, twos, mixed)  # swapped backgrounds
+    assert exercises.check_background_prediction("about the same", model, image, 2, mixed, mixed)
+    capsys.readouterr()
+    for wrong in ("larger", "about the same"):
+        assert not exercises.check_background_prediction(wrong, model, image, 2, mixed, twos)
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet") and "mean logit" in out
+
+
+@pytest.mark.parametrize("prediction", ["bigger", 0.5, None])
+def test_background_prediction_malformed(background_case, capsys, prediction):
+    model, image, mixed, twos = background_case
+    assert not exercises.check_background_prediction(prediction, model, image, 2, mixed, twos)
+    assert "should be one of" in capsys.readouterr().out

@@ -25,6 +25,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTION_TAG = "solution"
+CLAIM_TAG = "claim"
 
 _LABEL = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
 _SOLUTION = re.compile(r"(`{3,})\{solution\}.*?\n\1[ \t]*(\n|$)", re.DOTALL)
@@ -84,12 +85,18 @@ def student_notebook(nb):
     """Return a copy of ``nb`` with solutions removed and solution cells replaced by stubs."""
     nb = copy.deepcopy(nb)
     label = None
+    after_solution = False
     for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and CLAIM_TAG in tags and after_solution:
+            # A claim right after a solution checks the solution's numbers: the book build skips it with the stub.
+            cell.metadata["tags"] = tags + ["skip-execution"]
+        after_solution = SOLUTION_TAG in tags or (after_solution and cell.cell_type == "code")
         if cell.cell_type == "markdown":
             labels = _LABEL.findall(cell.source)
             label = labels[-1] if labels else label
             cell.source = strip_solutions(cell.source)
-        elif SOLUTION_TAG in cell.metadata.get("tags", []):
+        elif SOLUTION_TAG in tags:
             if label is None:
                 raise ValueError(f"A cell tagged {SOLUTION_TAG!r} comes before any exercise:\n{cell.source[:200]}")
             cell.source = stub(label, _CHECK.findall(cell.source))

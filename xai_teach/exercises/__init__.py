@@ -6,10 +6,10 @@ value. One module per chapter; every check is re-exported here, so notebooks cal
 ``exercises.check_...``.
 """
 
-from .chapter01 import check_accuracy, check_linear_contributions
-from .chapter02 import check_best_template, check_mean_abs_map
-from .chapter03 import check_ig_completeness, check_saliency
-from .chapter04 import check_linear_shap
+from .chapter01 import check_accuracy, check_halves_prediction, check_linear_contributions
+from .chapter02 import check_best_template, check_mean_abs_map, check_prototype_prediction
+from .chapter03 import check_cam_layer_prediction, check_ig_completeness, check_saliency
+from .chapter04 import check_background_prediction, check_linear_shap
 from .chapter05 import check_blank_superpixels, check_ink_share
 from .chapter06 import check_best_deletion, check_bow_contributions, check_not_bad
 from .chapter07 import check_gradient_x_input, check_other_class
@@ -27,7 +27,9 @@ __all__ = [
     "check_blur_prediction",
     "check_accuracy",
     "check_linear_contributions",
+    "check_halves_prediction",
     "check_linear_shap",
+    "check_background_prediction",
     "check_ink_share",
     "check_blank_superpixels",
     "check_bow_contributions",
@@ -37,6 +39,8 @@ __all__ = [
     "check_other_class",
     "check_best_template",
     "check_mean_abs_map",
+    "check_prototype_prediction",
     "check_ig_completeness",
     "check_saliency",
+    "check_cam_layer_prediction",
 ]

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .common import as_array, report
+from .. import models
+from .common import as_array, as_choice, report
 
 
 def check_linear_contributions(contributions, model, image, target):
@@ -41,3 +42,46 @@ def check_accuracy(answer, model, images, labels):
     if abs(value - actual) < 1e-4:
         return report(True, "fraction of test digits whose most probable class is the label.")
     return report(False, "compare the argmax of the predicted probabilities with the labels, over the whole set.")
+
+
+HALVES = ("equal", "larger", "smaller")
+
+
+def _halves_outcome(model, image, target):
+    """'equal', 'larger' or 'smaller': drop(top) + drop(bottom) compared with drop(both), on the target logit."""
+    x = np.asarray(image, dtype=np.float32).reshape(28, 28, 1)
+    top, bottom = x.copy(), x.copy()
+    top[:14] = 0
+    bottom[14:] = 0
+    z = np.asarray(models.logits_model(model)(np.stack([x, top, bottom, np.zeros_like(x)])))[:, target]
+    total, both = float((z[0] - z[1]) + (z[0] - z[2])), float(z[0] - z[3])
+    if abs(total - both) <= 1e-3 * abs(both) + 1e-4:
+        return "equal"
+    return "larger" if total > both else "smaller"
+
+
+def check_halves_prediction(prediction, linear, cnn, image, target):
+    """Chapter 1, predict then verify: is drop(top) + drop(bottom) equal to, larger or smaller than drop(both)?
+
+    Args:
+        prediction: a dict ``{"linear": ..., "cnn": ...}`` with values "equal", "larger" or "smaller".
+        linear: the ``mnist_linear`` model.
+        cnn: the ``mnist_cnn`` model.
+        image: the (28, 28, 1) digit whose top half (rows 0-13) and bottom half (rows 14-27) are removed.
+        target: the class whose logit is compared.
+    """
+    if not isinstance(prediction, dict) or set(prediction) != {"linear", "cnn"}:
+        return report(False, 'give a dict with the keys "linear" and "cnn", e.g. {"linear": "equal", "cnn": ...}.')
+    answers = {}
+    for name in ("linear", "cnn"):
+        choice, problem = as_choice(prediction[name], HALVES, f'prediction["{name}"]')
+        if problem:
+            return report(False, problem)
+        answers[name] = choice
+    models_ = {"linear": linear, "cnn": cnn}
+    wrong = [name for name in models_ if answers[name] != _halves_outcome(models_[name], image, target)]
+    if not wrong:
+        return report(True, "the linear logit is a sum over pixels, so its drops add up; the CNN's need not.")
+    if "linear" in wrong:
+        return report(False, "think about the linear model again: its logit is a sum of one term per pixel.")
+    return report(False, "the CNN's drops do not behave as you predicted; run the cut and look at the two numbers.")

@@ -4,7 +4,8 @@ import numbers
 
 import numpy as np
 
-from .common import as_array, report
+from .. import explain, models
+from .common import as_array, as_choice, report
 
 
 def check_best_template(answer, model, image):
@@ -54,3 +55,46 @@ def check_mean_abs_map(answer, local_values):
     if np.allclose(arr, np.abs(values).sum(axis=0), rtol=1e-4, atol=1e-6 * scale):
         return report(False, "that is the sum over digits; divide by the number of digits (a mean).")
     return report(False, "average |values| over the digits (axis 0), keeping the 28 x 28 pixel layout.")
+
+
+PROTOTYPE_OUTCOMES = ("higher", "lower", "about the same")
+
+
+def _nearest_prototype_agreement(cnn, images, pred, hard, top):
+    """Share of the ``hard`` digits on which the nearest of ``top`` prototypes per class gives the CNN's class."""
+    prototypes = explain.class_prototypes(cnn, images[:2000], top=top)
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    proto = prototypes.images.reshape(-1, flat.shape[1]).astype(np.float64)
+    dist = (flat**2).sum(1)[:, None] - 2 * flat @ proto.T + (proto**2).sum(1)[None]
+    guess = np.repeat(prototypes.classes, top)[dist.argmin(1)]
+    return float(np.mean(guess[hard] == pred[hard]))
+
+
+def check_prototype_prediction(prediction, cnn, linear, images):
+    """Chapter 2, predict then verify: 20 prototypes per class instead of 5, on the digits CNN and linear disagree.
+
+    The nearest-prototype stand-in is built from the top 5 and from the top 20 prototypes per class
+    (searched in the first 2,000 of ``images``); its agreement with the CNN on the digits where the
+    CNN and the linear model disagree is "higher" or "lower" with 20 when it moves by more than
+    2 percentage points, else "about the same".
+
+    Args:
+        prediction: "higher", "lower" or "about the same".
+        cnn: the ``mnist_cnn`` model.
+        linear: the ``mnist_linear`` model.
+        images: the test digits (n, 28, 28, 1), n >= 2000.
+    """
+    choice, problem = as_choice(prediction, PROTOTYPE_OUTCOMES, "the prediction")
+    if problem:
+        return report(False, problem)
+    x = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+    if len(x) < 2000:
+        return report(False, f"pass the whole test set (at least 2,000 digits), got {len(x)}.")
+    pred = models.predict_proba(cnn, x, batch_size=2000).argmax(1)
+    hard = pred != models.predict_proba(linear, x, batch_size=2000).argmax(1)
+    agreement = {top: _nearest_prototype_agreement(cnn, x, pred, hard, top) for top in (5, 20)}
+    change = agreement[20] - agreement[5]
+    answer = "about the same" if abs(change) <= 0.02 else ("higher" if change > 0 else "lower")
+    if choice == answer:
+        return report(True, "more prototypes cover more of each class; now ask what the stand-in has become.")
+    return report(False, "not what happens; build the stand-in with top=20 and compare the two agreements.")

@@ -5,8 +5,8 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from .. import models
-from .common import as_array, report
+from .. import explain, metrics, models
+from .common import as_array, as_choice, report
 
 
 def _gradient(model, image, target, output):
@@ -83,3 +83,36 @@ def check_ig_completeness(answer, model, image, target, baseline=0.0):
     if abs(value - (p[0] - p[1])) < 1e-3:
         return report(False, "that is a difference of probabilities; integrated gradients here explain the logits.")
     return report(False, "evaluate the target logit on the image and on the baseline image and subtract.")
+
+
+CAM_LAYERS = ("conv1", "last_conv")
+
+
+def check_cam_layer_prediction(prediction, model, images):
+    """Chapter 3, predict then verify: at which layer do Grad-CAMs of two classes look more alike?
+
+    For every image, Grad-CAM of the predicted class and of the runner-up class (the second most
+    probable) are compared by the Spearman correlation of their values; the layer whose mean
+    correlation over the images is higher is the answer.
+
+    Args:
+        prediction: "conv1" or "last_conv".
+        model: the ``mnist_cnn`` model.
+        images: the digits (n, 28, 28, 1) the prediction is about.
+    """
+    choice, problem = as_choice(prediction, CAM_LAYERS, "the prediction")
+    if problem:
+        return report(False, problem)
+    x = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+    order = np.argsort(-np.asarray(model(x, training=False)), axis=1)
+    alike = {}
+    for layer in CAM_LAYERS:
+        first = explain.gradcam(model, x, order[:, 0], layer=layer)
+        second = explain.gradcam(model, x, order[:, 1], layer=layer)
+        alike[layer] = float(np.nanmean(metrics.spearman(first, second)))
+    answer = max(CAM_LAYERS, key=alike.get)
+    if choice == answer:
+        return report(True, f"on these digits the two classes' maps are more alike at {answer}, on average.")
+    return report(
+        False, "the other layer; compute both classes' maps at both layers and compare them with metrics.spearman."
+    )

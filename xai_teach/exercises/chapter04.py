@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, report
+from .common import as_array, as_choice, report
 
 
 def check_linear_shap(values, model, image, background, target):
@@ -36,3 +36,37 @@ def check_linear_shap(values, model, image, background, target):
     return report(
         False, "the values should add up to the logit minus the mean logit on the background; check class and mean."
     )
+
+
+BACKGROUND_OUTCOMES = ("larger", "smaller", "about the same")
+
+
+def check_background_prediction(prediction, model, image, target, background_a, background_b):
+    """Chapter 4, predict then verify: does the sum of a linear model's SHAP values grow with background b?
+
+    The sum of exact SHAP values of a linear logit is ``z(x) - mean z(background)``; with
+    ``background_b`` instead of ``background_a`` it is "larger" or "smaller" when it moves by more
+    than 5 % of its value with ``background_a``, else "about the same".
+
+    Args:
+        prediction: "larger", "smaller" or "about the same".
+        model: the ``mnist_linear`` model.
+        image: the (28, 28, 1) digit.
+        target: the class whose logit is explained.
+        background_a, background_b: the two backgrounds (n, 28, 28, 1).
+    """
+    choice, problem = as_choice(prediction, BACKGROUND_OUTCOMES, "the prediction")
+    if problem:
+        return report(False, problem)
+    kernel, _ = model.get_layer("logits").get_weights()
+    w = kernel[:, target].astype(np.float64)
+    x = np.asarray(image, dtype=np.float64).ravel()
+    means = [np.asarray(b, dtype=np.float64).reshape(-1, x.size).mean(axis=0) for b in (background_a, background_b)]
+    totals = [w @ (x - mean) for mean in means]
+    change = totals[1] - totals[0]
+    answer = "about the same" if abs(change) <= 0.05 * abs(totals[0]) else ("larger" if change > 0 else "smaller")
+    if choice == answer:
+        return report(
+            True, "the sum is the logit minus its mean over the background; the background sets the question."
+        )
+    return report(False, "the sum of the values is z(x) minus the mean logit over the background: which is higher?")

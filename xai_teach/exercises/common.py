@@ -18,3 +18,10 @@ def as_array(answer, shape, what):
     if arr.shape != shape:
         return None, f"{what} should have shape {shape}, got {arr.shape}."
     return arr, None
+
+
+def as_choice(answer, options, what):
+    """Return ``(answer, None)`` when ``answer`` is one of ``options`` (str), else ``(None, problem)``."""
+    if not isinstance(answer, str) or answer.strip().lower() not in options:
+        return None, f"{what} should be one of {', '.join(repr(o) for o in options)}, got {answer!r}."
+    return answer.strip().lower(), None

@@ -210,7 +210,7 @@ def background_ablation(
     absolute=True,
     progress=None,
 ):
-    r"""How SHAP explanations change with the size of the background set (the seed paper's ablation).
+    r"""How SHAP explanations change with the size of the background set (a check a summary of the seed paper proposes).
 
     ``explain_fn`` runs once per size with ``{param: size}``; every result is
     compared with the one of the largest size, taken as the reference :math:`e_{\max}`:
