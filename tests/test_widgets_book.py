@@ -181,3 +181,34 @@ def test_slow_explorers_update_on_release_and_show_a_busy_state(zoo, digits):
     assert image.value != before and image.value[:4] == b"\x89PNG"
     titles = [c.value for c in box.children if isinstance(c, w.HTML) and c.value.startswith("<b>")]
     assert len(titles) == 1
+
+
+def test_the_alt_text_check_lists_figure_cells_without_alt_text(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "alt_text.py"
+    spec = importlib.util.spec_from_file_location("alt_text", path)
+    alt_text = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(alt_text)
+    nb = nbformat.v4.new_notebook()
+    cells = [
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nplt.show()"),
+        nbformat.v4.new_code_cell("plt.plot([1, 2])\nplt.show()"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("explorer.show()"),
+    ]
+    cells[1].metadata["mystnb"] = {"image": {"alt": "A rising line."}}
+    cells[3].metadata["tags"] = ["remove-output"]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"c{i}"
+    nb.cells = cells
+    notebook = tmp_path / "ch.ipynb"
+    nbformat.write(nb, notebook)
+    assert [cell_id for cell_id, _ in alt_text.missing(notebook)] == ["c0"]
+    assert alt_text.main(["--check", str(notebook)]) == 1
+    cells[0].metadata["mystnb"] = {"image": {"alt": "An empty plot."}}
+    nbformat.write(nb, notebook)
+    assert alt_text.main(["--check", str(notebook)]) == 0

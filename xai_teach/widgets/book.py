@@ -209,8 +209,10 @@ def book_view(explorer, grid=None, initial=None, alt=None, budget=BUDGET):
         k = int(start.split(",")[i])
         label = html.escape(_description(explorer.controls[name], name))
         cid = f"{uid}-{i}"
-        shown = f'<output data-shows="{i}" for="{cid}" style="min-width:3em">{html.escape(options[k][0])}</output>'
-        if _is_slider(explorer.controls[name], grid or {}, name):
+        slider = _is_slider(explorer.controls[name], grid or {}, name)
+        style = "min-width:3em" if slider else "display:none"  # a menu shows its value itself
+        shown = f'<output data-shows="{i}" for="{cid}" style="{style}">{html.escape(options[k][0])}</output>'
+        if slider:
             control = (
                 f'<input type="range" id="{cid}" data-control="{html.escape(name)}" min="0" max="{len(options) - 1}" '
                 f'step="1" value="{k}" aria-valuetext="{html.escape(options[k][0])}" style="width:11em">'

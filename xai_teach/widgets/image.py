@@ -127,7 +127,8 @@ def method_explorer(model, image, method, control_specs, target=None, title=None
         viz.heatmap(axes[0], attr.inputs[0], attr.values[0], describe(settings))
         top = attr.top_features(20)[0]
         axes[1].bar(range(len(top)), [abs(v) for _, v in top], color="#4c72b0")
-        axes[1].set_title("|value| of the 20 strongest pixels", fontsize=9)
+        steps = " (a step per superpixel)" if name == "lime_image" else ""
+        axes[1].set_title(f"|value| of the 20 strongest pixels{steps}", fontsize=9)
         axes[1].set_xticks([])
 
     def readout(result, settings):

@@ -133,18 +133,20 @@ def review_explorer(model, review, methods=FAST_METHODS, target=1):
 
 
 def attention_html(attr):
-    """Words shaded by attention: one purple scale from 0 to the largest weight, and a caption that says
-    that attention is not evidence for a class (it is unsigned and does not depend on the class)."""
+    """Words shaded by attention on one purple scale, lightest at the review's smallest weight and darkest at
+    its largest, with a caption that says that attention is not evidence for a class (it is unsigned and does
+    not depend on the class)."""
     tokens, values = attr.tokens[0], np.asarray(attr.values[0], dtype=float)
-    top = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
+    spread = high - low if high > low else 1.0
     spans = [
-        f'<span title="{v:.4f}" style="background:rgba(128,60,170,{0.85 * v / top:.2f});padding:1px 2px;'
-        f'border-radius:3px">{html.escape(t)}</span>'
+        f'<span title="{v:.4f}" style="background:rgba(128,60,170,{0.1 + 0.75 * (v - low) / spread:.2f});'
+        f'padding:1px 2px;border-radius:3px">{html.escape(t)}</span>'
         for t, v in zip(tokens, values)
     ]
     caption = (
-        "attention: the weight each word receives (darker purple: more), the same whichever class is "
-        "explained; not evidence for or against a class"
+        f"attention: the weight each word receives, from {low:.3f} (lightest) to {high:.3f} (darkest purple), "
+        "the same whichever class is explained; not evidence for or against a class"
     )
     return (
         f'<div style="line-height:1.9;font-family:sans-serif"><div style="font-size:90%;color:#555">{caption}'
