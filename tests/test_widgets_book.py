@@ -212,3 +212,17 @@ def test_the_alt_text_check_lists_figure_cells_without_alt_text(tmp_path):
     cells[0].metadata["mystnb"] = {"image": {"alt": "An empty plot."}}
     nbformat.write(nb, notebook)
     assert alt_text.main(["--check", str(notebook)]) == 0
+
+
+def test_without_a_grid_every_value_of_every_control_is_offered(zoo, digits):
+    controls = {"samples": w.SelectionSlider(options=[2, 4], value=2, description="samples")}
+    explorer = widgets.method_explorer(zoo("mnist_linear"), digits[0][2], explain.smoothgrad, controls)
+    view = explorer.book()
+    assert sorted(view.states) == ["0", "1"] and 'max="1"' in view.source
+    assert "samples=4" in view.states["1"][1]
+
+
+def test_initial_settings_outside_the_grid_are_the_ones_computed(occlusion):
+    view = occlusion.book({"row": [0, 20]}, initial={"size": 3, "col": 5})
+    assert all("3×3 at" in text and ", 5)" in text for _, text, _ in view.states.values())
+    assert spec_of(view)["settings"]["size"] == 3 and spec_of(view)["settings"]["col"] == 5

@@ -93,7 +93,7 @@ def grid_options(name, control, spec):
 
 
 def _png(data):
-    """The PNG re-encoded with a palette of at most 64 colours: a third of the bytes, the same look."""
+    """The PNG re-encoded with a palette of at most 64 colours: under half the bytes, the same look."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
@@ -117,7 +117,7 @@ def evaluate(explorer, grid=None, initial=None):
     ``payloads``: unique PNG bytes (image explorers) or HTML strings (text explorers);
     ``start``: the key of the state shown first.
     """
-    grid = dict(grid or {})
+    grid = {name: None for name in explorer.controls} if grid is None else dict(grid)
     unknown = set(grid) - set(explorer.controls)
     if unknown:
         raise ValueError(
@@ -128,11 +128,7 @@ def evaluate(explorer, grid=None, initial=None):
     controls = [
         (name, grid_options(name, explorer.controls[name], grid[name])) for name in explorer.controls if name in grid
     ]
-    initial = base
-    start = []
-    for name, options in controls:
-        values = [v for _, v in options]
-        start.append(_nearest(values, initial[name]))
+    start = [_nearest([v for _, v in options], base[name]) for name, options in controls]
     states, payloads, index = {}, [], {}
     for key in itertools.product(*[range(len(options)) for _, options in controls]):
         settings = dict(base)
