@@ -31,7 +31,7 @@ def built_pages():
     """The toc's pages (``make book`` builds them all), or every page of the book ``XAI_BOOK_HTML`` points at."""
     if "XAI_BOOK_HTML" in os.environ and HTML.exists():
         found = [p.relative_to(HTML).with_suffix("").as_posix() for p in sorted(HTML.rglob("*.html"))]
-        return [p for p in found if not p.startswith("_") and p not in ("genindex", "search")]
+        return [p for p in found if not p.startswith("_") and p not in ("index", "genindex", "search")]
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
 
@@ -201,3 +201,97 @@ def test_every_image_has_alt_text(browser, page):
         if not i["alt"] or re.fullmatch(r"[\w./-]+\.(png|jpe?g|svg|gif)", i["alt"]) or i["alt"] in i["src"]
     ]
     assert not bad, f"{page}: {len(bad)} image(s) without alt text saying what they show: {bad[:5]}"
+
+
+LIVE = """from xai_teach import data, models, widgets
+(_, _), (x_test, _) = data.load_mnist()
+explorer = widgets.occlusion_explorer(models.load_pretrained("mnist_cnn"), x_test[8])
+explorer.show()"""
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab on loopback, offline, serving one notebook with a live explorer; yields its URL."""
+    import secrets
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import nbformat
+
+    folder = tmp_path_factory.mktemp("lab")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(LIVE)]
+    nb.cells[0]["id"] = "live"
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "live.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XAI_TEACH_PROGRESS": "0"}
+    lab = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter-lab"), "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--ServerApp.port_retries=0", "--allow-root"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("JupyterLab did not start on loopback within 300 s")
+        yield f"http://127.0.0.1:{port}/lab/tree/live.ipynb?token={token}"
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+
+
+def test_live_widget_in_jupyterlab_redraws_in_place(jupyterlab):
+    """The live path: run the notebook in JupyterLab, move a slider by keyboard; the image and the readout
+    change in place (the same <img>, no new output) and no error appears."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = b.new_context(viewport={"width": 1280, "height": 900})
+        context.route(re.compile(r"^(?!(http://127\.0\.0\.1|ws://127\.0\.0\.1|blob:|data:)).*"), lambda r: r.abort())
+        tab = context.new_page()
+        tab.goto(jupyterlab, wait_until="load")
+        tab.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=120_000)
+        tab.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext"
+            " && w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+            timeout=300_000,
+        )
+        tab.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        image = tab.locator(".jp-OutputArea-output img").first
+        image.wait_for(timeout=300_000)
+        tab.wait_for_function("() => document.querySelector('.jp-OutputArea-output img').src", timeout=60_000)
+        before = image.get_attribute("src")
+        status = tab.locator(".widget-html-content", has_text="hidden: p(").first
+        text_before = status.inner_text()
+        handle = tab.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        tab.wait_for_function(
+            "old => { const i = document.querySelector('.jp-OutputArea-output img'); return i && i.src !== old; }",
+            arg=before,
+            timeout=120_000,
+        )
+        tab.wait_for_function("() => !document.body.innerText.includes('computing…')", timeout=120_000)
+        assert status.inner_text() != text_before and "(11, 10)" in status.inner_text()
+        assert tab.locator(".jp-OutputArea-output img").count() == 1  # redrawn in place, not appended
+        errors = tab.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert "Traceback" not in " ".join(errors.all_inner_texts())
+        b.close()
