@@ -1,21 +1,54 @@
 """Explorers for digits: occlusion, input noise, and any explanation method's parameters."""
 
+import base64
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import checks, models, viz
-from .core import Explorer, probability_bars
+from .core import Explorer, decimals, format_value, probability_bars
+
+HIDDEN = (1.0, 0.55, 0.0, 0.55)  #: the occluded square: translucent orange over the pixels it hides
+FAST = ("saliency", "gradient_x_input")  #: methods quick enough to rerun while a slider is dragged
+
+#: How to read the bar chart of a method's strongest pixels, where that needs saying.
+NOTES = {
+    "lime_image": "LIME gives one value to each superpixel, so all the pixels of a superpixel share it: "
+    "the bars of the strongest pixels come in equal-height steps, one step per superpixel.",
+}
+
+
+def image_code(x):
+    """One (28, 28, 1) image as base64 of its float32 bytes (exact; for an explorer's recipe)."""
+    return base64.b64encode(np.ascontiguousarray(x, dtype=np.float32).tobytes()).decode()
+
+
+def image_from_code(code):
+    return np.frombuffer(base64.b64decode(code), dtype=np.float32).reshape(28, 28, 1).copy()
+
+
+def _probs(model, x):
+    """The probabilities of one image by a direct call (``model.predict`` adds ~30 ms per call to a slider move)."""
+    return np.asarray(model(x, training=False))[0].astype(np.float32)
+
+
+def _model_name(model):
+    return getattr(model, "name", None)
 
 
 def occlusion_explorer(model, image, target=None, fill=0.0):
-    """Move a grey square over a digit and watch the class probabilities.
+    """Hide a square of a digit and watch the class probabilities.
+
+    The hidden pixels are set to ``fill`` (0, the background: as if no ink were there); the view draws
+    them as a translucent orange square with a red outline, so you see both where the square is and
+    what it hides.
 
     Args:
         model: an MNIST model returning (n, 10) probabilities.
         image: one digit (28, 28, 1) in [0, 1].
         target: the class whose probability is highlighted (default: the prediction on the intact digit).
-        fill: the value written into the occluded square (0 is the background).
+        fill: the value written into the hidden square (0 is the background).
     """
     x = checks.image_batch(image, "image")
     if len(x) != 1:
@@ -25,22 +58,47 @@ def occlusion_explorer(model, image, target=None, fill=0.0):
     def compute(row, col, size):
         occluded = x.copy()
         occluded[0, row : row + size, col : col + size] = fill
-        return {"image": occluded[0], "probs": models.predict_proba(model, occluded)[0]}
+        return {"image": occluded[0], "probs": _probs(model, occluded)}
 
     def draw(axes, result, settings):
         axes[0].imshow(result["image"][:, :, 0], cmap="gray_r", vmin=0, vmax=1)
         r, c, s = settings["row"], settings["col"], settings["size"]
-        axes[0].add_patch(plt.Rectangle((c - 0.5, r - 0.5), s, s, fill=False, edgecolor="#c44e52", lw=1.5))
-        axes[0].set_title(f"patch {s}x{s} at ({r}, {c})", fontsize=9)
+        axes[0].add_patch(plt.Rectangle((c - 0.5, r - 0.5), s, s, facecolor=HIDDEN, edgecolor="#c44e52", lw=1.5))
+        axes[0].set_xlim(-0.5, 27.5)
+        axes[0].set_ylim(27.5, -0.5)
+        axes[0].set_title(f"hidden: {s}×{s} at ({r}, {c})", fontsize=9)
         axes[0].axis("off")
         probability_bars(axes[1], result["probs"], target)
+
+    def readout(result, settings):
+        p = result["probs"]
+        return (
+            f"square {settings['size']}×{settings['size']} at ({settings['row']}, {settings['col']}) hidden: "
+            f"p({target}) = {p[target]:.2f}, predicted {int(p.argmax())}"
+        )
+
+    def numbers(result):
+        return {"p_target": float(result["probs"][target]), "predicted": int(result["probs"].argmax())}
 
     controls = {
         "row": w.IntSlider(value=10, min=0, max=27, description="row"),
         "col": w.IntSlider(value=10, min=0, max=27, description="column"),
         "size": w.IntSlider(value=8, min=1, max=14, description="size"),
     }
-    return Explorer(compute, draw, controls, 2, "Occlusion: hide part of the digit")
+    recipe = {"explorer": "occlusion", "model": _model_name(model), "image": image_code(x[0]), "target": target}
+    recipe["fill"] = float(fill)
+    return Explorer(
+        compute,
+        draw,
+        controls,
+        2,
+        "Occlusion: hide part of the digit",
+        readout=readout,
+        numbers=numbers,
+        note="The orange square marks the hidden pixels, set to the background (no ink); red bar: "
+        f"class {target}, the prediction on the intact digit.",
+        recipe=recipe,
+    )
 
 
 def method_explorer(model, image, method, control_specs, target=None, title=None):
@@ -56,20 +114,44 @@ def method_explorer(model, image, method, control_specs, target=None, title=None
     """
     x = checks.image_batch(image, "image")
     target = int(checks.targets(target, models.predict_proba(model, x))[0])
+    name = getattr(method, "__name__", str(method))
+
+    def describe(settings):
+        return ", ".join(f"{k}={format_value(v, decimals(control_specs.get(k)))}" for k, v in settings.items())
 
     def compute(**params):
         return {"attribution": method(model, x, targets=target, **params)}
 
     def draw(axes, result, settings):
         attr = result["attribution"]
-        label = ", ".join(f"{k}={v}" for k, v in settings.items())
-        viz.heatmap(axes[0], attr.inputs[0], attr.values[0], label)
+        viz.heatmap(axes[0], attr.inputs[0], attr.values[0], describe(settings))
         top = attr.top_features(20)[0]
         axes[1].bar(range(len(top)), [abs(v) for _, v in top], color="#4c72b0")
-        axes[1].set_title("|value| of the 20 strongest pixels", fontsize=9)
+        steps = " (a step per superpixel)" if name == "lime_image" else ""
+        axes[1].set_title(f"|value| of the 20 strongest pixels{steps}", fontsize=9)
         axes[1].set_xticks([])
 
-    return Explorer(compute, draw, control_specs, 2, title or method.__name__)
+    def readout(result, settings):
+        values = result["attribution"].values[0]
+        return f"{name} of class {target}, {describe(settings)}: largest |value| {np.abs(values).max():.3g}"
+
+    def numbers(result):
+        return {"max_abs": float(np.abs(result["attribution"].values[0]).max())}
+
+    recipe = {"explorer": "method", "model": _model_name(model), "image": image_code(x[0]), "target": target}
+    recipe["method"] = name
+    return Explorer(
+        compute,
+        draw,
+        control_specs,
+        2,
+        title or name,
+        readout=readout,
+        numbers=numbers,
+        slow=name not in FAST,
+        note=NOTES.get(name),
+        recipe=recipe,
+    )
 
 
 def noise_explorer(model, image, target=None):
@@ -89,7 +171,7 @@ def noise_explorer(model, image, target=None):
         noisy = np.clip(x + np.random.default_rng(seed).normal(0, sigma, x.shape), 0, 1).astype(np.float32)
         return {
             "attribution": explain.saliency(model, noisy, targets=target),
-            "probs": models.predict_proba(model, noisy)[0],
+            "probs": _probs(model, noisy),
         }
 
     def draw(axes, result, settings):
@@ -97,8 +179,28 @@ def noise_explorer(model, image, target=None):
         viz.heatmap(axes[0], attr.inputs[0], attr.values[0], f"saliency, noise sigma={settings['sigma']:.2f}")
         probability_bars(axes[1], result["probs"], target)
 
+    def readout(result, settings):
+        p = result["probs"]
+        return (
+            f"noise sigma={settings['sigma']:.2f}, seed {settings['seed']}: p({target}) = {p[target]:.2f}, "
+            f"predicted {int(p.argmax())}"
+        )
+
+    def numbers(result):
+        return {"p_target": float(result["probs"][target]), "predicted": int(result["probs"].argmax())}
+
     controls = {
         "sigma": w.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise"),
         "seed": w.IntSlider(value=0, min=0, max=9, description="seed"),
     }
-    return Explorer(compute, draw, controls, 2, "Noise: does the prediction, and its explanation, hold?")
+    recipe = {"explorer": "noise", "model": _model_name(model), "image": image_code(x[0]), "target": target}
+    return Explorer(
+        compute,
+        draw,
+        controls,
+        2,
+        "Noise: does the prediction, and its explanation, hold?",
+        readout=readout,
+        numbers=numbers,
+        recipe=recipe,
+    )

@@ -12,20 +12,29 @@ import ipywidgets as w
 import numpy as np
 
 from .. import checks, explain, models, viz
-from .core import Explorer
+from .core import BUSY, Explorer
 
 LABELS = ("negative", "positive")
+ATTENTION_NOTE = (
+    "Attention is drawn in its own colour (purple): it is unsigned and the same for both classes, "
+    "so it shows where the model looks, not evidence for a class."
+)
 FAST_METHODS = ("gradient_x_input", "attention")  #: methods quick enough to rerun on every keystroke
 
 
 class HTMLExplorer(Explorer):
     """An :class:`Explorer` whose ``draw(result, settings)`` returns an HTML string instead of filling axes."""
 
-    def __init__(self, compute, draw, controls, title):
-        super().__init__(compute, draw, controls, 1, title)
+    def __init__(self, compute, draw, controls, title, **options):
+        super().__init__(compute, draw, controls, 1, title, **options)
 
     def _html(self, settings):
         return self.draw(self.compute(**settings), settings)
+
+    def render(self, settings, dpi=None):
+        """``(html, readout, result)`` of one setting."""
+        result = self.compute(**settings)
+        return self.draw(result, settings), self.readout(result, settings), result
 
     def static(self, rows):
         """One rendering per dict of settings (missing keys take the controls' values), as inline HTML."""
@@ -34,15 +43,20 @@ class HTMLExplorer(Explorer):
         return viz.HTML(f"<div><b>{html.escape(self.title)}</b>{body}</div>")
 
     def widget(self):
-        """Live controls; every change recomputes and rewrites the HTML output."""
+        """Live controls; every change recomputes and rewrites the HTML output ("computing…" meanwhile)."""
         out = w.HTML(self._html(self.settings()))
+        status = w.HTML()
 
         def redraw(_change):
-            out.value = self._html(self.settings())
+            status.value = f"<i>{BUSY}</i>"
+            page, text, _ = self.render(self.settings())
+            out.value = page
+            status.value = html.escape(text)
 
         for control in self.controls.values():
             control.observe(redraw, names="value")
-        return w.VBox([w.HTML(f"<b>{html.escape(self.title)}</b>"), *self.controls.values(), out])
+        note = [w.HTML(f"<small>{html.escape(self.note)}</small>")] if self.note else []
+        return w.VBox([w.HTML(f"<b>{html.escape(self.title)}</b>"), *self.controls.values(), status, out, *note])
 
 
 def _methods(model, methods):
@@ -87,13 +101,82 @@ def review_explorer(model, review, methods=FAST_METHODS, target=1):
             f'background:#ddd"><span style="display:inline-block;width:{150 * p[1]:.0f}px;height:9px;'
             f'background:#c44e52"></span></span></div>'
         )
+        if settings["method"] == "attention":
+            return bar + attention_html(result["attribution"])
         return bar + viz.text_html(result["attribution"], label_names=LABELS).source
+
+    def readout(result, settings):
+        if result["attribution"] is None:
+            return f"{settings['method']}: the review has no word the model reads"
+        p = result["probs"]
+        return f"{settings['method']}: prediction {LABELS[int(p.argmax())]}, p(positive) = {p[1]:.3f}"
+
+    def numbers(result):
+        return {} if result["probs"] is None else {"p_positive": float(result["probs"][1])}
 
     controls = {
         "text": w.Textarea(value=review, description="review", layout=w.Layout(width="95%", height="90px")),
         "method": w.Dropdown(options=list(methods), value=methods[0], description="method"),
     }
-    return HTMLExplorer(compute, draw, controls, f"Edit the review: {model.name}, evidence for '{LABELS[target]}'")
+    recipe = {"explorer": "review", "model": model.name, "review": review, "target": target, "methods": list(methods)}
+    return HTMLExplorer(
+        compute,
+        draw,
+        controls,
+        f"Edit the review: {model.name}, evidence for '{LABELS[target]}'",
+        readout=readout,
+        numbers=numbers,
+        slow=True,
+        note=ATTENTION_NOTE if "attention" in methods else None,
+        recipe=recipe,
+    )
+
+
+def attention_html(attr):
+    """Words shaded by attention on one purple scale, lightest at the review's smallest weight and darkest at
+    its largest, with a caption that says that attention is not evidence for a class (it is unsigned and does
+    not depend on the class)."""
+    tokens, values = attr.tokens[0], np.asarray(attr.values[0], dtype=float)
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
+    spread = high - low if high > low else 1.0
+    spans = [
+        f'<span title="{v:.4f}" style="background:rgba(128,60,170,{0.1 + 0.75 * (v - low) / spread:.2f});'
+        f'padding:1px 2px;border-radius:3px">{html.escape(t)}</span>'
+        for t, v in zip(tokens, values)
+    ]
+    caption = (
+        f"attention: the weight each word receives, from {low:.3f} (lightest) to {high:.3f} (darkest purple), "
+        "the same whichever class is explained; not evidence for or against a class"
+    )
+    return (
+        f'<div style="line-height:1.9;font-family:sans-serif"><div style="font-size:90%;color:#555">{caption}'
+        f"</div>{' '.join(spans)}</div>"
+    )
+
+
+def prepared_edits(model, review, target=1):
+    """Edits of ``review`` a reader can pick where no one can type (the book view): ``{label: text}``.
+
+    The original; the review without its word of most evidence for ``target`` (gradient x input);
+    without its word of most evidence against; and with "not" put before the word of most evidence for.
+    """
+    if not isinstance(review, str):
+        raise TypeError(f"prepared_edits takes one review (str), got {type(review).__name__}.")
+    attr = explain.gradient_x_input(model, [review], targets=target)
+    words, values = attr.tokens[0], np.asarray(attr.values[0])
+    if not words:
+        raise ValueError("review has no word the model reads.")
+    best, worst = int(values.argmax()), int(values.argmin())
+    edits = {"the review, as the model reads it": " ".join(words)}
+    edits[f"without '{words[best]}' (most evidence for {LABELS[target]})"] = " ".join(
+        t for i, t in enumerate(words) if i != best
+    )
+    if worst != best:
+        edits[f"without '{words[worst]}' (most evidence against)"] = " ".join(
+            t for i, t in enumerate(words) if i != worst
+        )
+    edits[f"'not' put before '{words[best]}'"] = " ".join(("not " + t) if i == best else t for i, t in enumerate(words))
+    return edits
 
 
 def removal_order(values, method, seed=0):
@@ -166,16 +249,35 @@ def word_removal_explorer(model, review, target=None, methods=("gradient_x_input
         axes[0].set_ylim(-0.02, 1.02)
         axes[0].set_xlabel("words removed", fontsize=8)
         axes[0].set_ylabel(f"p({LABELS[target]})", fontsize=8)
-        axes[0].set_title(f"{settings['method']}: k={k}, p={probs[k]:.2f}", fontsize=9)
+        axes[0].set_title(f"{settings['method']}: {k} removed, p={probs[k]:.2f}", fontsize=9)
         axes[1].axis("off")
         removed = ", ".join(result["removed"]) or "(none)"
         axes[1].text(0, 1, "removed:\n" + _wrap(removed, 32), va="top", fontsize=8, family="monospace")
+
+    def readout(result, settings):
+        k = result["k"]
+        return f"{settings['method']}: {k} words removed, p({LABELS[target]}) = {result['probs'][k]:.2f}"
+
+    def numbers(result):
+        return {"p_target": float(result["probs"][result["k"]])}
 
     controls = {
         "method": w.Dropdown(options=choices, value=choices[0], description="method"),
         "k": w.IntSlider(value=min(5, k_max), min=0, max=k_max, description="remove k"),
     }
-    return Explorer(compute, draw, controls, 2, f"Remove the top-k words ({model.name}, class {LABELS[target]})")
+    recipe = {"explorer": "removal", "model": model.name, "review": review, "target": target}
+    recipe.update(methods=list(methods), k_max=k_max)
+    return Explorer(
+        compute,
+        draw,
+        controls,
+        2,
+        f"Remove the top-k words ({model.name}, class {LABELS[target]})",
+        readout=readout,
+        numbers=numbers,
+        slow=any(m in ("lime_text", "shap_text") for m in choices),
+        recipe=recipe,
+    )
 
 
 def _wrap(text, width):
