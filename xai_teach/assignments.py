@@ -9,8 +9,8 @@ every ``{exercise}`` becomes a question; an exercise whose solution cell ends in
 of truth for what is right); the others become manually graded questions (``manual: true``) whose
 written ``{solution}`` and solution code are the reference answer. It then runs ``otter assign``,
 which executes the master notebook, runs the tests against its solutions and writes
-``OUTDIR/<chapter>/autograder/`` (solutions notebook and the Gradescope autograder zip) and
-``OUTDIR/<chapter>/student/`` (the student notebook, with no solution in it).
+``OUTDIR/<chapter>/dist/autograder/`` (solutions notebook and the Gradescope autograder zip) and
+``OUTDIR/<chapter>/dist/student/`` (the student notebook, with no solution in it).
 
 ``grade`` grades a folder of submitted notebooks with Otter and writes ``grades.csv`` (one row per
 submission, one column per autograded question, the total and the percentage). Without ``--docker``
