@@ -18,7 +18,7 @@ COLAB_CHAPTERS := notebooks/01_interpretability_vs_explainability.ipynb
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[book,dev]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[book,dev,course]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -54,6 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
+	$(BIN)/actionlint -no-color .github/workflows/*.yml
 
 test-unit: $(STAMP)
 	scripts/offline $(BIN)/python -m pytest -q --disable-socket --allow-unix-socket -m "not book" tests
@@ -82,3 +83,19 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build _student $(OLDEST)
+
+## Coursework with Otter-Grader (the course extra): `make assignments` writes, per chapter, $(ASSIGNMENTS)/chNN/ with
+## the Otter master notebook and dist/student (student notebook), dist/autograder (solutions, Gradescope zip).
+## `make grade CHAPTER=10 SUBMISSIONS=dir` grades a folder of submitted notebooks into $(GRADES), offline and
+## without Docker (Otter's non-containerised grader); DOCKER=1 grades in Otter's Docker containers instead.
+ASSIGNMENTS ?= _assignments
+GRADES ?= grades.csv
+WORKERS ?= 1
+.PHONY: assignments grade
+assignments: $(STAMP)
+	$(BIN)/python -m xai_teach.assignments build $(ASSIGNMENTS)
+
+grade: $(STAMP)
+	@test -n "$(CHAPTER)" -a -d "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=10 SUBMISSIONS=dir [DOCKER=1]"; exit 2; }
+	$(if $(DOCKER),,scripts/offline) $(BIN)/python -m xai_teach.assignments grade $(ASSIGNMENTS)/ch$(CHAPTER) \
+		$(SUBMISSIONS) -o $(GRADES) --workers $(WORKERS) $(if $(DOCKER),--docker)

@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.md"
-SECTIONS = ("bench_explain", "bench_metrics", "bench_senn", "bench_widgets")
+SECTIONS = ("bench_explain", "bench_metrics", "bench_senn", "bench_widgets", "bench_assignments")
 NOTEBOOK_BUDGET_S = 90
 NOTEBOOK_BUDGET_GB = 3.0
 BOOK_BUDGET_S = 12 * 60
