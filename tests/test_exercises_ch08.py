@@ -35,3 +35,24 @@ def test_typical_mistakes_get_specific_feedback(capsys, answer, hint):
 def test_mismatched_explanations_raise():
     with pytest.raises(ValueError, match="same words"):
         exercises.check_attention_overlap(0.5, A, B[:-1])
+
+
+def test_top_word_prediction_is_checked_against_the_measurement(capsys, zoo, imdb):
+    from xai_teach import explain
+
+    model = zoo("imdb_bow")
+    (_, _), (texts, _) = imdb
+    texts = texts[:6]
+    exact = explain.gradient_x_input(model, texts)  # on the bag-of-words model: each word's exact contribution
+    strongest = [np.eye(len(v))[int(np.argmax(v))] for v in exact.values]  # the word that pushes most
+    weakest = [np.eye(len(v))[int(np.argmin(np.abs(v)))] for v in exact.values]  # a word that hardly matters
+    a = explain.Attribution(strongest, texts, exact.targets, "strongest", tokens=exact.tokens)
+    b = explain.Attribution(weakest, texts, exact.targets, "weakest", tokens=exact.tokens)
+    assert exercises.check_top_word_prediction("more", model, texts, a, b)
+    assert capsys.readouterr().out.startswith("Correct")
+    assert not exercises.check_top_word_prediction("less", model, texts, a, b)
+    assert "the measurement says 'more'" in capsys.readouterr().out
+    assert not exercises.check_top_word_prediction("bigger", model, texts, a, b)
+    assert "'more' or 'less'" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="must explain"):
+        exercises.check_top_word_prediction("more", model, texts[:3], a, b)

@@ -71,3 +71,23 @@ def test_feedback_never_shows_the_expected_values(setup, capsys):
     text = capsys.readouterr().out
     assert text.startswith("Not yet")
     assert f"{answer[0, 0]:.2f}" not in text
+
+
+def test_lambda_faithfulness_prediction_is_checked_against_the_measurement(capsys, mnist):
+    from xai_teach.senn import experiments
+
+    (x_train, _), (x_test, _) = mnist
+    low, high = experiments.load_variant("mnist_senn_lambda0"), experiments.load_variant("mnist_senn_lambda1")
+    medians = [
+        np.nanmedian(
+            experiments.concept_removal(m, x_test[:50], baseline=senn.concepts(m, x_train[::50]).mean(0))["correlation"]
+        )
+        for m in (low, high)
+    ]
+    truth = "higher" if medians[1] > medians[0] else "lower"
+    wrong = "lower" if truth == "higher" else "higher"
+    assert exercises.check_lambda_faithfulness_prediction(truth, low, high, x_test[:50], x_train[::50])
+    assert capsys.readouterr().out.startswith("Correct")
+    assert not exercises.check_lambda_faithfulness_prediction(wrong, low, high, x_test[:50], x_train[::50])
+    assert f"the measurement says '{truth}'" in capsys.readouterr().out
+    assert not exercises.check_lambda_faithfulness_prediction("same", low, high, x_test[:50], x_train[::50])

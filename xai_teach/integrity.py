@@ -15,6 +15,12 @@ MANIFEST = ASSETS / "manifest.json"
 # How to rebuild an asset: by its exact path first, else by its folder.
 REPAIR = {
     "models/senn_lambda_sweep.csv": "regenerate it with `python scripts/senn_lambda_sweep.py` or reinstall xai_teach",
+    "models/senn_lambda_seeds.csv": "regenerate it with `python scripts/senn_lambda_sweep.py --variants --seeds 0 1 2` "
+    "or reinstall xai_teach",
+    "models/mnist_senn_lambda0.keras": "retrain it with `python scripts/senn_lambda_sweep.py --variants`",
+    "models/mnist_senn_lambda0.json": "retrain it with `python scripts/senn_lambda_sweep.py --variants`",
+    "models/mnist_senn_lambda1.keras": "retrain it with `python scripts/senn_lambda_sweep.py --variants`",
+    "models/mnist_senn_lambda1.json": "retrain it with `python scripts/senn_lambda_sweep.py --variants`",
     "data": "rebuild it with `python scripts/build_data.py` or reinstall xai_teach",
     "models": "retrain it with `python -m xai_teach.models --all` or reinstall xai_teach",
 }

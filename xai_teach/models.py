@@ -13,6 +13,8 @@ name                      what it is
 ``imdb_lstm``             bidirectional LSTM over word embeddings
 ``imdb_transformer``      one Transformer block; its attention layer is ``"attention"``
 ``mnist_senn``            self-explaining network (:mod:`xai_teach.senn`): 5 concepts
+``imdb_lstm_attention``   BiLSTM + additive attention pooling (:mod:`xai_teach.attention`)
+``imdb_lstm_uniform``     the same with attention frozen to uniform (a baseline)
 ========================  ===========================================================
 
 MNIST models take float images (n, 28, 28, 1) in [0, 1]; IMDB models take raw
@@ -140,6 +142,20 @@ def mnist_senn():
     return senn.build()
 
 
+def imdb_lstm_attention(vectorizer):
+    """BiLSTM + additive (Bahdanau) attention pooling, Jain & Wallace's setup (:mod:`xai_teach.attention`)."""
+    from . import attention  # imported lazily, so that attention may use this module
+
+    return attention.imdb_lstm_attention(vectorizer)
+
+
+def imdb_lstm_uniform(vectorizer):
+    """``imdb_lstm_attention`` with its attention frozen to uniform over the real words."""
+    from . import attention
+
+    return attention.imdb_lstm_uniform(vectorizer)
+
+
 # name -> (builder, dataset, epochs, batch size, learning rate)
 RECIPES = {
     "mnist_linear": (mnist_linear, "mnist", 30, 64, 3e-3),
@@ -149,6 +165,8 @@ RECIPES = {
     "imdb_transformer": (imdb_transformer, "imdb", 4, 64, 1e-3),
     # SENN trains with its own loss: train() hands it to senn.train, which holds its epochs, batch and rate.
     "mnist_senn": (mnist_senn, "mnist", None, None, None),
+    "imdb_lstm_attention": (imdb_lstm_attention, "imdb", 4, 64, 2e-3),
+    "imdb_lstm_uniform": (imdb_lstm_uniform, "imdb", 4, 64, 2e-3),
 }
 NAMES = tuple(RECIPES)
 
@@ -161,7 +179,7 @@ def _check_name(name):
 def load_pretrained(name):
     """Load the shipped, checksum-verified weights of model ``name`` (safe mode)."""
     _check_name(name)
-    from . import senn  # noqa: F401  (registers the SENN classes for safe-mode loading)
+    from . import attention, senn  # noqa: F401  (register the SENN and attention classes for safe-mode loading)
 
     return keras.models.load_model(asset_path(f"models/{name}.keras"), compile=False, safe_mode=True)
 

@@ -13,14 +13,16 @@ from .chapter04 import check_background_prediction, check_linear_shap
 from .chapter05 import check_blank_superpixels, check_ink_share
 from .chapter06 import check_best_deletion, check_bow_contributions, check_not_bad
 from .chapter07 import check_gradient_x_input, check_other_class
-from .chapter08 import check_attention_overlap
+from .chapter08 import check_attention_overlap, check_top_word_prediction
 from .chapter09 import check_deletion_prediction, check_insertion_curve
-from .chapter10 import check_senn_contributions
+from .chapter10 import check_lambda_faithfulness_prediction, check_senn_contributions
 from .chapter11 import check_blur_prediction, check_top_k_overlap
 
 __all__ = [
     "check_senn_contributions",
+    "check_lambda_faithfulness_prediction",
     "check_attention_overlap",
+    "check_top_word_prediction",
     "check_top_k_overlap",
     "check_insertion_curve",
     "check_deletion_prediction",

@@ -35,3 +35,47 @@ def check_attention_overlap(answer, a, b, k=5):
     if not 0 <= value <= 1:
         return report(False, "an overlap is a fraction between 0 and 1.")
     return report(False, "take the k largest |values| of each explanation and count the words in both sets.")
+
+
+def _drop_top_word(model, texts, attribution):
+    """Mean fall of the explained class's probability when each review's top-|value| word becomes [UNK]."""
+    from .. import models
+    from ..explain.text import UNK
+
+    edited = []
+    for words, values in zip(attribution.tokens, attribution.values):
+        words = list(words)
+        words[int(np.argmax(np.abs(values)))] = UNK
+        edited.append(" ".join(words))
+    rows = np.arange(len(texts))
+    before = models.predict_proba(model, list(texts))[rows, attribution.targets]
+    after = models.predict_proba(model, edited)[rows, attribution.targets]
+    return float(np.mean(before - after))
+
+
+def check_top_word_prediction(prediction, model, texts, attention, other):
+    """Chapter 8 (predict, then verify): whose single top word matters more, attention's or another method's?
+
+    The student predicts, *before* measuring, whether replacing each review's highest-attention word by
+    ``[UNK]`` lowers the probability of the explained class ``"more"`` or ``"less"`` (on average over the
+    reviews) than replacing the word that ``other`` (e.g. gradient x input) ranks first. This check measures
+    both and says whether the prediction held.
+
+    Args:
+        prediction: ``"more"`` or ``"less"``.
+        model: the text model explained.
+        texts: the reviews.
+        attention, other: text Attributions of ``texts`` (same tokens and targets).
+    """
+    if prediction not in ("more", "less"):
+        return report(False, f"predict 'more' or 'less', got {prediction!r}.")
+    if len(attention) != len(texts) or len(other) != len(texts):
+        raise ValueError(
+            f"attention and other must explain the {len(texts)} reviews, got {len(attention)} and {len(other)}."
+        )
+    drops = _drop_top_word(model, texts, attention), _drop_top_word(model, texts, other)
+    truth = "more" if drops[0] > drops[1] else "less"
+    measured = f"mean drop {drops[0]:.3f} for attention's top word, {drops[1]:.3f} for the other method's"
+    if prediction == truth:
+        return report(True, f"{measured}. Now explain it from how each method picks its word.")
+    return report(False, f"the measurement says '{truth}': {measured}. Which of your assumptions failed?")

@@ -217,6 +217,8 @@ def shap_text(
 def attention(model, inputs, targets=None, *, head=None):
     """The attention each word receives in the model's attention layer, averaged over the words that attend.
 
+    For ``imdb_lstm_attention`` (additive attention pooling, :mod:`xai_teach.attention`) the value of
+    word t is its attention weight :math:`\alpha_t`, the only path from the word to the output.
     For ``imdb_transformer`` (one layer named ``attention``): with :math:`A_{h,i,j}`
     the weight query word i gives key word j in head h, the value of word j is
     :math:`\\frac{1}{L} \\sum_i A_{h,i,j}` over the L real words (padding excluded),
@@ -225,18 +227,27 @@ def attention(model, inputs, targets=None, *, head=None):
     Whether attention explains anything is the question of chapter 8.
 
     Args:
-        model: a model with a MultiHeadAttention layer named ``attention`` (``imdb_transformer``).
+        model: a model with a MultiHeadAttention layer named ``attention`` (``imdb_transformer``) or an
+            additive attention layer named ``attention`` (``imdb_lstm_attention``).
         inputs: a review (str) or a list of reviews.
         targets: class per review; recorded only (attention is the same for every class).
-        head: None averages the heads; an int picks one head.
+        head: None averages the heads; an int picks one head (Transformer only).
     """
     c.require_text_model(model, "attention")
+    from .. import attention as additive  # imported here: xai_teach.attention imports models, as this module does
+
+    if additive.is_additive(model):
+        if head is not None:
+            raise ValueError(f"{model.name} has one additive attention distribution and no heads; pass head=None.")
+        batch, tokens = _reviews(model, inputs, targets, "attention")
+        weights = np.asarray(additive.weights_model(model).predict(tf.constant(batch.inputs), verbose=0))
+        return _attribution([w[: len(t)] for w, t in zip(weights, tokens)], batch, tokens, "attention")
     if not c.has_layer(model, "attention") or not isinstance(
         model.get_layer("attention"), keras.layers.MultiHeadAttention
     ):
         raise ValueError(
             f"{model.name} has no attention layer (a MultiHeadAttention named 'attention'); attention explains "
-            "imdb_transformer only. For imdb_bow and imdb_lstm use gradient_x_input, lime_text or shap_text."
+            "imdb_transformer and imdb_lstm_attention only. For imdb_bow and imdb_lstm use gradient_x_input, lime_text or shap_text."
         )
     heads = model.get_layer("attention").num_heads
     if head is not None:
