@@ -72,16 +72,15 @@ book-student: $(STAMP)
 
 ## Everything, each chapter executed once per stack: lint, unit tests, the book from clean (the notebook test),
 ## both books in Chromium, then the newest, Colab and oldest stacks. All of it offline once installed.
+## Each stage's time goes to $(STAGE_TIMES) (`make bench` reports them).
+TEST_STAGES := lint test-unit book-clean check-book book-student check-book-student test-newest test-colab test-oldest
+STAGE_TIMES := benchmarks/artifacts/stage-times.tsv
 test: $(STAMP)
-	$(MAKE) lint
-	$(MAKE) test-unit
-	$(MAKE) book-clean
-	$(MAKE) check-book
-	$(MAKE) book-student
-	$(MAKE) check-book-student
-	$(MAKE) test-newest
-	$(MAKE) test-colab
-	$(MAKE) test-oldest
+	@mkdir -p $(dir $(STAGE_TIMES)) && printf 'stage\tseconds\n' > $(STAGE_TIMES)
+	@for stage in $(TEST_STAGES); do start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$stage || { echo "make test: stage $$stage failed"; exit 1; }; \
+		seconds=$$(( $$(date +%s) - start )); printf '%s\t%s\n' $$stage $$seconds >> $(STAGE_TIMES); \
+		echo "make test: stage $$stage passed in $$seconds s"; done
 
 ## ruff lint and format, and notebooks committed without outputs (the same as .pre-commit-config.yaml).
 lint: $(STAMP)
