@@ -143,8 +143,8 @@ $(COLAB)/.installed: pyproject.toml requirements/colab.txt
 ## Colab today (requirements/colab.txt, Python 3.13), xai_teach installed as in Colab: every chapter, unit subset.
 ## Runs from the installed package (not the source tree), as in Colab.
 test-colab: $(COLAB)/.installed
-	cd tests && scripts=../scripts; $$scripts/offline ../$(COLAB)/bin/python -m pytest -q -p no:cacheprovider \
-		--rootdir=.. --disable-socket --allow-unix-socket $(STACK_TESTS:tests/%=%)
+	cd tests && ../scripts/offline ../$(COLAB)/bin/python -m pytest -q -p no:cacheprovider \
+		--disable-socket --allow-unix-socket $(STACK_TESTS:tests/%=%)
 	scripts/offline $(COLAB)/bin/python -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=300 notebooks
 
 $(OLDEST)/.installed: pyproject.toml requirements/colab-oldest.txt

@@ -291,13 +291,28 @@ def logits_model(model):
     return keras.Model(model.input, model.get_layer("logits").output)
 
 
+class _AttentionScores(layers.Layer):
+    """The scores of a (built) ``MultiHeadAttention`` layer, computed inside one layer's ``call``.
+
+    Calling the built layer again on symbolic tensors with ``return_attention_scores=True`` leaves the scores
+    unconnected to the model's input in Keras 3.15 ("Output ... is not connected to `inputs`"); traced inside
+    a layer, the same call works on every Keras 3.
+    """
+
+    def __init__(self, attention, **kwargs):
+        super().__init__(**kwargs)
+        self.attention = attention
+
+    def call(self, x, mask):
+        return self.attention(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)[1]
+
+
 def attention_model(model):
     """Map review strings to the attention scores (n, heads, words, words) of ``imdb_transformer``."""
     att = model.get_layer("attention")
     x = att.input[0] if isinstance(att.input, list) else att.input
     mask = model.get_layer("mask").output
-    _, scores = att(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)
-    return keras.Model(model.input, scores)
+    return keras.Model(model.input, _AttentionScores(att, name="attention_scores")(x, mask))
 
 
 def _augment(seed):
