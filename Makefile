@@ -133,7 +133,7 @@ $(COLAB)/.installed: pyproject.toml requirements/colab.txt
 	$(COLAB)/bin/python -m pip install --quiet --upgrade pip
 	$(COLAB)/bin/python -m pip install --quiet -r requirements/colab.txt
 	@# As the chapters' setup cell does in Colab: a plain install, no constraints. It must replace nothing of Colab's.
-	$(COLAB)/bin/python -m pip install --quiet .
+	$(COLAB)/bin/python -m pip install --quiet . && rm -rf build
 	$(COLAB)/bin/python scripts/check_pins.py requirements/colab.txt
 	@# Test tools Colab lacks, held to Colab's versions of everything else.
 	$(COLAB)/bin/python -m pip install --quiet -c requirements/colab.txt nbmake pytest-socket hypothesis pyyaml
@@ -143,6 +143,9 @@ $(COLAB)/.installed: pyproject.toml requirements/colab.txt
 ## Colab today (requirements/colab.txt, Python 3.13), xai_teach installed as in Colab: every chapter, unit subset.
 ## Runs from the installed package (not the source tree), as in Colab.
 test-colab: $(COLAB)/.installed
+	@# This tree's xai_teach, as a wheel (the venv keeps Colab's packages between runs).
+	$(COLAB)/bin/python -m pip install --quiet --no-deps --force-reinstall . && rm -rf build
+	$(COLAB)/bin/python scripts/check_pins.py requirements/colab.txt
 	cd tests && ../scripts/offline ../$(COLAB)/bin/python -m pytest -q -p no:cacheprovider \
 		--disable-socket --allow-unix-socket $(STACK_TESTS:tests/%=%)
 	scripts/offline $(COLAB)/bin/python -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=300 notebooks
