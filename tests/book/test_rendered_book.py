@@ -139,18 +139,22 @@ def _source(cell):
 
 def _solution_lines(chapter):
     """(code, text): lines only a solution shows, from ``solution`` cells and from ``{solution}`` blocks."""
-    code, text = [], []
+    code, text, elsewhere = [], [], set()
     for cell in _cells(ROOT / "notebooks" / f"{chapter}.ipynb"):
         source = _source(cell)
         if cell["cell_type"] == "code" and "solution" in cell["metadata"].get("tags", []):
             code += [ln.strip() for ln in source.splitlines() if "exercises.check_" not in ln]
-        elif cell["cell_type"] == "markdown":
+            continue
+        if cell["cell_type"] == "markdown":
             for _, body in re.findall(r"(`{3,})\{solution\}[^\n]*\n(.*?)\n\1", source, re.DOTALL):
                 text += [ln.strip() for ln in body.splitlines() if not ln.startswith(":")]
+            source = re.sub(r"(`{3,})\{solution\}.*?\n\1", "", source, flags=re.DOTALL)
+        elsewhere.update(ln.strip() for ln in source.splitlines())
 
-    # Short or generic lines (``plt.show()``, a bare name) may also appear outside solutions.
+    # Short or generic lines (``plt.show()``, a bare name), and lines the chapter also shows outside its
+    # solutions (the pattern an exercise asks to reuse), say nothing about a leak.
     def distinctive(lines):
-        return [ln for ln in lines if len(ln) >= 30 and not ln.startswith("#")]
+        return [ln for ln in lines if len(ln) >= 30 and not ln.startswith("#") and ln not in elsewhere]
 
     return distinctive(code), distinctive(text)
 
