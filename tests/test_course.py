@@ -1,6 +1,8 @@
 """Student and instructor builds: no solution survives, every stub is reachable, checks stay."""
 
+import copy
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -9,13 +11,15 @@ from nbclient.exceptions import CellExecutionError
 
 from xai_teach import course
 
-NOTEBOOKS = sorted(course.NOTEBOOKS.glob("*.ipynb"))
+# The repository's chapters, found from this file: the tests also run against an installed xai_teach (make test-colab).
+CHAPTERS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    course.build("student", out)
+    assert len(course.build("student", out, CHAPTERS)) == len(NOTEBOOKS) > 0
     return out
 
 
@@ -58,7 +62,7 @@ def test_first_stub_is_reached_when_run(student_dir):
 
 
 def test_instructor_build_is_unchanged(tmp_path):
-    course.build("instructor", tmp_path)
+    course.build("instructor", tmp_path, CHAPTERS)
     for path in NOTEBOOKS:
         assert nbformat.read(tmp_path / path.name, as_version=4) == nbformat.read(path, as_version=4)
 
@@ -90,3 +94,68 @@ def test_claims_about_a_solution_are_skipped_with_it():
     assert "skip-execution" in student.cells[2].metadata["tags"]
     assert "skip-execution" not in student.cells[4].metadata["tags"]
     assert "skip-execution" not in nb.cells[2].metadata["tags"]  # the instructor notebook is unchanged
+
+
+def test_no_notebooks_is_an_error_not_an_empty_success(tmp_path, monkeypatch, capsys):
+    """An installed package ships no notebooks: the command must fail, never exit 0 having written nothing."""
+    monkeypatch.setattr(course, "NOTEBOOKS", tmp_path / "site-packages" / "notebooks")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="ships no chapters: pass the folder"):
+        course.build("student", tmp_path / "out")
+    assert course.main(["student", str(tmp_path / "out")]) == 1
+    assert "--notebooks" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert course.main(["student", str(tmp_path / "out"), "--notebooks", str(tmp_path / "empty")]) == 1
+    assert "has no *.ipynb" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    with pytest.raises(FileNotFoundError, match="not found"):
+        course.build("student", tmp_path / "out", [tmp_path / "missing.ipynb"])
+
+
+def test_main_writes_every_chapter_and_says_so(tmp_path, capsys):
+    assert course.main(["student", str(tmp_path), "--notebooks", str(CHAPTERS)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
+    assert f"{len(NOTEBOOKS)} student notebooks written" in capsys.readouterr().err
+
+
+def test_repository_url_without_config_comes_from_package_metadata(tmp_path, monkeypatch):
+    url = course.repository_url()
+    monkeypatch.setattr(course, "ROOT", tmp_path)  # as installed: no _config.yml beside the package
+    assert course.repository_url() == url
+
+
+def _executed(nb):
+    """``nb`` as if executed: every code cell prints its own index."""
+    done = copy.deepcopy(nb)
+    for i, cell in enumerate(done.cells):
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"cell {i}\n")]
+            cell.execution_count = i
+    return done
+
+
+def test_student_build_takes_outputs_from_the_book_cache(tmp_path):
+    jupyter_cache = pytest.importorskip("jupyter_cache")  # installed with the book extra
+    from jupyter_cache.base import CacheBundleIn
+
+    source = NOTEBOOKS[0]
+    nb = nbformat.read(source, as_version=4)
+    cache = jupyter_cache.get_cache(tmp_path / "cache")
+    cache.cache_notebook_bundle(CacheBundleIn(_executed(nb), str(source)), check_validity=False)
+    out = tmp_path / "student"
+    course.build("student", out, [source], outputs_from=tmp_path / "cache")
+    student = nbformat.read(out / source.name, as_version=4)
+    for i, (before, after) in enumerate(zip(nb.cells, student.cells)):
+        if after.cell_type != "code":
+            continue
+        if "exercise-stub" in after.metadata.get("tags", []):
+            assert after.outputs == [] and "solution" in before.metadata["tags"]
+        else:
+            assert after.outputs[0]["text"] == f"cell {i}\n" and after.source == before.source
+    changed = tmp_path / source.name
+    nb.cells[1].source += "\nprint('edited since the book was built')"
+    nbformat.write(nb, changed)
+    with pytest.raises(LookupError, match="run `make book` first"):
+        course.build("student", out, [changed], outputs_from=tmp_path / "cache")
+    with pytest.raises(FileNotFoundError, match="No jupyter-cache"):
+        course.build("student", out, [source], outputs_from=tmp_path / "nowhere")

@@ -90,3 +90,62 @@ def test_training_is_seeded_and_learns():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert card["test_accuracy"] > 0.8 and card["seed"] == 3 and card["epochs"] == 2
     json.dumps(card)
+
+
+# P(positive) of each shipped text model, recorded with Keras 3.12 from the models as first saved (.keras files).
+# Every stack (oldest, ours, Colab, newest) must give these: the models are rebuilt from a plain vocabulary and
+# weights by key, so no Keras version's serialisation of lookup layers can change them.
+REVIEWS = [
+    "A wonderful, moving film with superb acting.",
+    "Terrible plot, awful acting, a waste of time.",
+    "It was okay \x85 not great, not bad; the ending dragged.",
+    "zzqx unknownword blorf",
+]
+RECORDED = {
+    "imdb_bow": [0.8411875, 0.0187175, 0.2166847, 0.5201028],
+    "imdb_lstm": [0.9976897, 0.0000349, 0.0691520, 0.2726195],
+    "imdb_transformer": [0.9999932, 0.0000046, 0.0000090, 0.9997430],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED))
+def test_text_models_predict_as_recorded_on_every_keras(name, zoo):
+    probs = models.predict_proba(zoo(name), REVIEWS)[:, 1]
+    np.testing.assert_allclose(probs, RECORDED[name], rtol=1e-4, atol=2e-6, err_msg=f"Keras {keras.__version__}")
+
+
+def test_vocabulary_keeps_words_that_python_splits_lines_at(zoo):
+    """IMDB reviews contain U+0085 (NEL), a line break to str.splitlines(): Keras 3.15's .keras reader splits there."""
+    vocab = [str(w) for w in zoo("imdb_bow").get_layer("vectorize").get_vocabulary()]
+    assert "\x85" in vocab and len(vocab) == len(set(vocab)) == models.VOCAB
+    seq_vocab = [str(w) for w in zoo("imdb_lstm").get_layer("vectorize").get_vocabulary()]
+    assert seq_vocab[:2] == ["", "[UNK]"] and seq_vocab[2:] == vocab[1:-1]
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED))
+def test_text_model_save_and_load_round_trip(name, zoo, tmp_path):
+    model = zoo(name)
+    written = models.save_text_model(model, name, folder=tmp_path)
+    assert [p.name for p in written] == [f"{name}.vocab.json", f"{name}.weights.npz"]
+    again = models.load_text_model(name, folder=tmp_path)
+    assert [layer.name for layer in again.layers if "dropout" not in layer.name] == [
+        layer.name for layer in model.layers if "dropout" not in layer.name
+    ]
+    np.testing.assert_array_equal(models.predict_proba(again, REVIEWS), models.predict_proba(model, REVIEWS))
+
+
+def test_text_weights_that_do_not_fit_are_refused(zoo, tmp_path):
+    models.save_text_model(zoo("imdb_bow"), "imdb_bow", folder=tmp_path)
+    models.save_text_model(zoo("imdb_lstm"), "imdb_lstm", folder=tmp_path)
+    (tmp_path / "imdb_bow.weights.npz").replace(tmp_path / "imdb_lstm.weights.npz")
+    with pytest.raises(ValueError, match=r"imdb_lstm\.weights\.npz does not fit the imdb_lstm builder"):
+        models.load_text_model("imdb_lstm", folder=tmp_path)
+    with pytest.raises(ValueError, match="not a text model"):
+        models.load_text_model("mnist_cnn")
+
+
+def test_text_vectorizer_takes_texts_or_vocabulary():
+    with pytest.raises(ValueError, match="either texts to adapt to or a vocabulary"):
+        models.text_vectorizer()
+    with pytest.raises(ValueError, match="either texts to adapt to or a vocabulary"):
+        models.text_vectorizer(["a b"], vocabulary=["a", "b"])

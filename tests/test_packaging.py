@@ -96,3 +96,85 @@ def test_readme_links_every_chapter_to_colab():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert course.colab_link(path) in readme, path.name
     assert course.repository_url() in (ROOT / "_config.yml").read_text()
+
+
+def _imports(tree):
+    """Top-level module names imported by a module: (at module level, inside functions)."""
+    import ast
+
+    top, nested = set(), set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        target = top if node in tree.body else nested
+        target.update(n.split(".")[0] for n in names)
+    return top, nested - top
+
+
+def test_every_import_of_the_package_is_declared():
+    """Module-level imports need a dependency; imports inside functions may come from an extra (e.g. book)."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    required = {canonicalize_name(Requirement(d).name) for d in project["dependencies"]}
+    extras = {canonicalize_name(Requirement(d).name) for d in sum(project["optional-dependencies"].values(), [])}
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    for path in sorted((ROOT / "xai_teach").rglob("*.py")):
+        top, nested = _imports(ast.parse(path.read_text()))
+        for module, allowed in [(m, required) for m in top] + [(m, required | extras) for m in nested]:
+            if module in sys.stdlib_module_names or module == "xai_teach":
+                continue
+            dists = {canonicalize_name(d) for d in distributions.get(module, [module])}
+            if not dists & allowed:
+                missing.append(f"{path.relative_to(ROOT)} imports {module} ({', '.join(sorted(dists))})")
+    assert not missing, "undeclared imports:\n" + "\n".join(missing)
+
+
+def test_repository_url_is_the_same_in_config_and_package_metadata():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Repository"] == course.repository_url()
+
+
+def test_book_needs_no_node_mathjax_is_vendored_with_its_licence():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "npm" not in makefile and "npx" not in makefile
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    mathjax = ROOT / "book" / "_static" / config["sphinx"]["config"]["mathjax_path"]
+    assert mathjax.stat().st_size > 1_000_000
+    assert "Apache License" in (mathjax.parent / "LICENSE").read_text()
+    assert list((mathjax.parent / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+def test_stacks_pin_what_they_claim():
+    """Colab's file pins Colab's published versions; the oldest stack sits at pyproject.toml's lower bounds."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_pins", ROOT / "scripts" / "check_pins.py")
+    check_pins = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_pins)
+    pins = check_pins.pins
+
+    colab = pins(ROOT / "requirements" / "colab.txt")
+    assert {k: colab[k] for k in ("tensorflow", "keras", "numpy", "ipywidgets", "shap", "ipython")} == {
+        "tensorflow": "2.20.0",
+        "keras": "3.13.2",
+        "numpy": "2.1.3",
+        "ipywidgets": "7.7.1",
+        "shap": "0.52.0",
+        "ipython": "7.34.0",
+    }
+    assert "2026-08-19" in (ROOT / "requirements" / "colab.txt").read_text()
+    oldest = pins(ROOT / "requirements" / "colab-oldest.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in map(Requirement, project["dependencies"]):
+        if dep.name in ("tensorflow", "keras", "numpy"):
+            (spec,) = dep.specifier
+            assert oldest[dep.name].startswith(spec.version), (dep, oldest[dep.name])

@@ -2,6 +2,13 @@
 
     python -m xai_teach.course student OUTDIR     # solutions removed
     python -m xai_teach.course instructor OUTDIR  # everything kept
+    python -m xai_teach.course student OUTDIR --notebooks path/to/notebooks --outputs-from _build/.jupyter_cache
+
+The chapters are read from ``--notebooks`` (default: the repository's ``notebooks/`` when xai_teach is installed
+from a clone with ``pip install -e``, else ``./notebooks``); an installed package ships no notebooks, so the
+command refuses to run without them rather than write nothing. ``--outputs-from`` copies each chapter's outputs
+from the book's jupyter-cache (``make book`` fills it), so the student book shows the same outputs without
+executing anything again.
 
 Conventions the chapters follow:
 
@@ -16,6 +23,7 @@ Conventions the chapters follow:
 
 import argparse
 import copy
+import importlib.metadata
 import re
 import sys
 from pathlib import Path
@@ -33,11 +41,83 @@ _CHECK = re.compile(r"^.*\bexercises\.check_\w+\(.*$", re.MULTILINE)
 
 
 def repository_url():
-    """The project's repository URL, kept in one place: ``repository.url`` in ``_config.yml``."""
-    match = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.MULTILINE)
-    if not match:
-        raise ValueError("_config.yml has no repository.url")
-    return match.group(1)
+    """The project's repository URL, kept in one place: ``repository.url`` in ``_config.yml``.
+
+    An installed xai_teach (no ``_config.yml`` beside it) reads the same URL from its package metadata
+    (``[project.urls] Repository`` in ``pyproject.toml``; ``tests/test_packaging.py`` checks the two agree).
+    """
+    config = ROOT / "_config.yml"
+    if config.exists():
+        match = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", config.read_text(), re.MULTILINE)
+        if not match:
+            raise ValueError(f"{config} has no repository.url")
+        return match.group(1)
+    for entry in importlib.metadata.metadata("xai_teach").get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository":
+            return url.strip()
+    raise ValueError("xai_teach's package metadata has no Repository URL and there is no _config.yml beside it.")
+
+
+def default_notebooks():
+    """The chapter folder used when none is given: the repository's, else ``./notebooks``.
+
+    Raises:
+        FileNotFoundError: neither exists (an installed package ships no notebooks).
+    """
+    for folder in (NOTEBOOKS, Path.cwd() / "notebooks"):
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"No notebooks folder: neither {NOTEBOOKS} nor ./notebooks exists. xai_teach installed from a wheel ships "
+        "no chapters: pass the folder of a clone, e.g. `python -m xai_teach.course student OUT --notebooks "
+        "xai-teach/notebooks`."
+    )
+
+
+def notebook_paths(notebooks=None):
+    """The chapter notebooks to build: a folder's ``*.ipynb`` or a list of paths (default :func:`default_notebooks`).
+
+    Raises:
+        FileNotFoundError: a folder or notebook that does not exist, or a folder with no notebook.
+    """
+    if notebooks is None:
+        notebooks = default_notebooks()
+    if isinstance(notebooks, (str, Path)):
+        folder = Path(notebooks)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"Notebook folder {folder} does not exist.")
+        paths = sorted(folder.glob("*.ipynb"))
+        if not paths:
+            raise FileNotFoundError(f"Notebook folder {folder} has no *.ipynb file.")
+        return paths
+    paths = [Path(p) for p in notebooks]
+    if not paths:
+        raise ValueError("notebooks is an empty list; expected a folder or at least one .ipynb path.")
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"Notebooks not found: {', '.join(missing)}.")
+    return paths
+
+
+def with_cached_outputs(nb, cache_path, name="notebook"):
+    """``nb`` with the outputs of its executed copy in the jupyter-cache at ``cache_path`` (the book's cache).
+
+    Raises:
+        FileNotFoundError: there is no cache at ``cache_path``.
+        LookupError: the cache holds no execution of this exact notebook (its code changed since ``make book``).
+    """
+    from jupyter_cache import get_cache  # installed with the book extra (jupyter-book)
+
+    if not Path(cache_path).is_dir():
+        raise FileNotFoundError(f"No jupyter-cache at {cache_path}: build the book first (`make book`).")
+    try:
+        return get_cache(cache_path).merge_match_into_notebook(nb)[1]
+    except KeyError:
+        raise LookupError(
+            f"{name}: the cache {cache_path} has no execution of this version of the notebook; "
+            "run `make book` first (it executes what changed)."
+        ) from None
 
 
 def colab_setup_cell(url=None):
@@ -107,22 +187,29 @@ def student_notebook(nb):
     return nb
 
 
-def build(kind, outdir, notebooks=None):
+def build(kind, outdir, notebooks=None, outputs_from=None):
     """Write the student or instructor version of every chapter notebook into ``outdir``.
 
     Args:
         kind: ``"student"`` (solutions removed) or ``"instructor"`` (unchanged).
         outdir: folder to write the notebooks into (created if needed).
-        notebooks: notebook paths; default every notebook in ``notebooks/``.
+        notebooks: a folder or a list of notebook paths; default :func:`default_notebooks`.
+        outputs_from: a jupyter-cache folder (the book's ``_build/.jupyter_cache``) to take each chapter's
+            outputs from; default: the notebooks as they are (committed without outputs).
+
+    Returns:
+        the paths written, one per notebook (never empty: no notebook is an error).
     """
     if kind not in ("student", "instructor"):
         raise ValueError(f"kind must be 'student' or 'instructor', got {kind!r}.")
+    paths = notebook_paths(notebooks)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    paths = sorted(NOTEBOOKS.glob("*.ipynb")) if notebooks is None else [Path(p) for p in notebooks]
     written = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        if outputs_from is not None:
+            nb = with_cached_outputs(nb, outputs_from, path.name)
         if kind == "student":
             nb = student_notebook(nb)
         target = outdir / path.name
@@ -135,9 +222,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Write student or instructor versions of the notebooks.")
     parser.add_argument("kind", choices=("student", "instructor"))
     parser.add_argument("outdir", type=Path)
+    parser.add_argument("--notebooks", type=Path, help="folder of the chapter notebooks (default: the repository's)")
+    parser.add_argument("--outputs-from", type=Path, help="jupyter-cache folder to copy outputs from (the book's)")
     args = parser.parse_args(argv)
-    for path in build(args.kind, args.outdir):
+    try:
+        written = build(args.kind, args.outdir, args.notebooks, args.outputs_from)
+    except (FileNotFoundError, LookupError, ValueError) as error:
+        print(f"xai_teach.course: {error}", file=sys.stderr)
+        return 1
+    for path in written:
         print(path)
+    print(f"{len(written)} {args.kind} notebooks written to {args.outdir}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

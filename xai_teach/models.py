@@ -88,13 +88,20 @@ def mnist_cnn():
     return keras.Model(image, _head(x, 10), name="mnist_cnn")
 
 
-def text_vectorizer(texts, multi_hot=False):
-    """A ``TextVectorization`` layer adapted to ``texts`` (lower-cased, punctuation stripped)."""
-    if multi_hot:
-        vec = layers.TextVectorization(max_tokens=VOCAB, output_mode="multi_hot", name="vectorize")
-    else:
-        vec = layers.TextVectorization(max_tokens=VOCAB, output_sequence_length=SEQ_LEN, name="vectorize")
-    vec.adapt(tf.constant(list(texts)), batch_size=512)
+def text_vectorizer(texts=None, multi_hot=False, vocabulary=None):
+    """A ``TextVectorization`` layer (lower-cased, punctuation stripped), named ``vectorize``.
+
+    Args:
+        texts: reviews to adapt the vocabulary to (training); or ``None`` with ``vocabulary``.
+        multi_hot: one 0/1 entry per vocabulary word (``imdb_bow``) instead of ``SEQ_LEN`` word ids.
+        vocabulary: a list of words as :meth:`get_vocabulary` returns it (the shipped models' vocabulary).
+    """
+    if (texts is None) == (vocabulary is None):
+        raise ValueError("text_vectorizer takes either texts to adapt to or a vocabulary, not both and not neither.")
+    shape = {"output_mode": "multi_hot"} if multi_hot else {"output_sequence_length": SEQ_LEN}
+    vec = layers.TextVectorization(max_tokens=VOCAB, vocabulary=vocabulary, name="vectorize", **shape)
+    if texts is not None:
+        vec.adapt(tf.constant(list(texts)), batch_size=512)
     return vec
 
 
@@ -176,12 +183,99 @@ def _check_name(name):
         raise ValueError(f"Unknown model {name!r}; expected one of {', '.join(NAMES)}.")
 
 
+TEXT_MODELS = tuple(n for n, recipe in RECIPES.items() if recipe[1] == "imdb")
+
+
 def load_pretrained(name):
-    """Load the shipped, checksum-verified weights of model ``name`` (safe mode)."""
+    """Load the shipped, checksum-verified weights of model ``name`` (safe mode).
+
+    Image models load from their ``.keras`` file. Text models are rebuilt by their builder from two plain
+    files, ``<name>.vocab.json`` (the vocabulary) and ``<name>.weights.npz`` (every weight by its path),
+    so that no Keras version's serialisation of lookup layers is involved (see :func:`save_text_model`).
+    """
     _check_name(name)
-    from . import attention, senn  # noqa: F401  (register the SENN and attention classes for safe-mode loading)
+    if name in TEXT_MODELS:
+        return load_text_model(name)
+    from . import senn  # noqa: F401  (registers the SENN classes for safe-mode loading)
 
     return keras.models.load_model(asset_path(f"models/{name}.keras"), compile=False, safe_mode=True)
+
+
+def _text_files(name, folder=None):
+    folder = ASSETS / "models" if folder is None else folder
+    return folder / f"{name}.vocab.json", folder / f"{name}.weights.npz"
+
+
+def _weights_by_key(model):
+    """Every weight keyed ``<layer name>/<index in the layer>/<variable name>``, e.g. ``bilstm/3/kernel``.
+
+    Keras's own variable paths are not stable: they hold names Keras makes up for inner layers
+    (``forward_lstm`` in one model, ``forward_lstm_1`` in the next one built) and differ between a model
+    built afresh and one loaded from a ``.keras`` file. Layer names are ours and stable; a layer's weights
+    come in the order it creates them.
+    """
+    keyed = {}
+    for layer in model.layers:
+        for index, variable in enumerate(layer.weights):
+            keyed[f"{layer.name}/{index}/{variable.name}"] = variable
+    if len(keyed) != len(model.weights):
+        raise ValueError(
+            f"{model.name}: {len(model.weights)} weights but {len(keyed)} distinct keys; cannot save by key."
+        )
+    return keyed
+
+
+def save_text_model(model, name, folder=None):
+    """Write a text model as its vocabulary (JSON list of words) and its weights (npz keyed by variable path).
+
+    Keras's own ``.keras`` format stores a ``TextVectorization`` vocabulary as a text file, one word per line;
+    Keras 3.15 reads that file back with ``str.splitlines()``, which also splits at the word ``"\\x85"``
+    (NEL, a line break to Python) that the IMDB reviews contain, and then refuses the two empty words it
+    made. JSON escapes every such character, and the weights need no Keras code to read.
+
+    Returns:
+        the two paths written.
+    """
+    vocab_path, weights_path = _text_files(name, folder)
+    words = [str(w) for w in model.get_layer("vectorize").get_vocabulary()]
+    vocab_path.write_text(json.dumps(words, ensure_ascii=True, indent=0) + "\n")
+    arrays = {key: keras.ops.convert_to_numpy(v) for key, v in _weights_by_key(model).items()}
+    with open(weights_path, "wb") as f:  # a file object: np.savez would append .npz to a str path
+        np.savez(f, **arrays)
+    return vocab_path, weights_path
+
+
+def load_text_model(name, folder=None):
+    """Rebuild text model ``name`` from its builder, its shipped vocabulary and its weights (checksums checked).
+
+    Args:
+        name: one of :data:`TEXT_MODELS`.
+        folder: read the two files from this folder instead of the package (unchecked; for tests and retraining).
+    """
+    _check_name(name)
+    if name not in TEXT_MODELS:
+        raise ValueError(f"{name!r} is not a text model; text models are {', '.join(TEXT_MODELS)}.")
+    if folder is None:
+        vocab_path = asset_path(f"models/{name}.vocab.json")
+        weights_path = asset_path(f"models/{name}.weights.npz")
+    else:
+        vocab_path, weights_path = _text_files(name, folder)
+    vocabulary = json.loads(vocab_path.read_text())
+    model = RECIPES[name][0](text_vectorizer(vocabulary=vocabulary, multi_hot=name == "imdb_bow"))
+    with np.load(weights_path, allow_pickle=False) as saved:
+        variables = _weights_by_key(model)
+        if set(saved.files) != set(variables):
+            raise ValueError(
+                f"{weights_path.name} does not fit the {name} builder: weights only in the file "
+                f"{sorted(set(saved.files) - set(variables))}, only in the model {sorted(set(variables) - set(saved.files))}."
+            )
+        for path, variable in variables.items():
+            if tuple(saved[path].shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"{name}: weight {path} has shape {saved[path].shape} in the file, {variable.shape} in the model."
+                )
+            variable.assign(saved[path])
+    return model
 
 
 def model_card(name):
@@ -215,13 +309,28 @@ def logits_model(model):
     return keras.Model(model.input, model.get_layer("logits").output)
 
 
+class _AttentionScores(layers.Layer):
+    """The scores of a (built) ``MultiHeadAttention`` layer, computed inside one layer's ``call``.
+
+    Calling the built layer again on symbolic tensors with ``return_attention_scores=True`` leaves the scores
+    unconnected to the model's input in Keras 3.15 ("Output ... is not connected to `inputs`"); traced inside
+    a layer, the same call works on every Keras 3.
+    """
+
+    def __init__(self, attention, **kwargs):
+        super().__init__(**kwargs)
+        self.attention = attention
+
+    def call(self, x, mask):
+        return self.attention(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)[1]
+
+
 def attention_model(model):
     """Map review strings to the attention scores (n, heads, words, words) of ``imdb_transformer``."""
     att = model.get_layer("attention")
     x = att.input[0] if isinstance(att.input, list) else att.input
     mask = model.get_layer("mask").output
-    _, scores = att(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)
-    return keras.Model(model.input, scores)
+    return keras.Model(model.input, _AttentionScores(att, name="attention_scores")(x, mask))
 
 
 def _augment(seed):
@@ -293,9 +402,15 @@ def train(name, epochs=None, seed=0, save=False):
     if save:
         # Compiling afresh drops the optimizer state, which would triple the file size.
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        for suffix, write in ((".keras", model.save), (".json", lambda p: p.write_text(json.dumps(card, indent=1)))):
-            write(ASSETS / "models" / f"{name}{suffix}")
-            record(f"models/{name}{suffix}")
+        if kind == "imdb":
+            written = save_text_model(model, name)
+        else:
+            written = [ASSETS / "models" / f"{name}.keras"]
+            model.save(written[0])
+        card_path = ASSETS / "models" / f"{name}.json"
+        card_path.write_text(json.dumps(card, indent=1))
+        for path in (*written, card_path):
+            record(f"models/{path.name}")
     return model, card
 
 
