@@ -276,9 +276,7 @@ def gradient_x_input(model, inputs, targets=None, *, output="logits"):
     """
     c.require_model(model, "gradient_x_input")
     if not models.is_text_model(model):
-        c.choice(output, "output", c.OUTPUTS)
-        batch = c.image_batch(model, inputs, targets, "gradient_x_input")
-        grads = c.gradients(model, batch.inputs, batch.targets, output)
+        batch, grads = c.image_gradients(model, inputs, targets, "gradient_x_input", output)
         return c.image_attribution(grads * batch.inputs, batch, "gradient_x_input")
     c.require_text_model(model, "gradient_x_input")
     c.choice(output, "output", c.OUTPUTS)
