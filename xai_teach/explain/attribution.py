@@ -118,7 +118,9 @@ class Attribution(Features):
         if self.base_values is not None:
             self.base_values = _finite(self.base_values, "base_values")
             if self.base_values.shape != (n,):
-                raise ValueError(f"base_values must hold one number per input, shape ({n},); got {self.base_values.shape}.")
+                raise ValueError(
+                    f"base_values must hold one number per input, shape ({n},); got {self.base_values.shape}."
+                )
 
     @property
     def is_text(self):

@@ -275,7 +275,7 @@ def gradient_x_input(model, inputs, targets=None, *, output="logits"):
         output: ``"logits"`` (default) or ``"probs"``: which score is differentiated.
     """
     c.require_model(model, "gradient_x_input")
-    if not models.is_text_model(model):
+    if not c.fwd.is_text_model(model):
         batch, grads = c.image_gradients(model, inputs, targets, "gradient_x_input", output)
         return c.image_attribution(grads * batch.inputs, batch, "gradient_x_input")
     c.require_text_model(model, "gradient_x_input")
