@@ -30,8 +30,29 @@ positive_int = checks.positive_int
 # --------------------------------------------------------------------------- parameters
 
 
-def explainer(fn):
-    """Decorate an explainer: refuse unknown keywords clearly and record the parameters used."""
+#: every registered method by name, and the local methods by the data they explain (filled by :func:`explainer`)
+METHODS, IMAGE_METHODS, TEXT_METHODS, GLOBAL_METHODS = {}, {}, {}, {}
+_BY_KIND = {"image": IMAGE_METHODS, "text": TEXT_METHODS, "global": GLOBAL_METHODS}
+#: the kind of a method defined in one of the package's explain modules, when the decorator does not say
+_MODULE_KINDS = {"gradients": "image", "cams": "image", "perturbation": "image", "shapley": "image", "text": "text"}
+
+
+def explainer(fn=None, *, kinds=None):
+    """Decorate and register an explainer: refuse unknown keywords clearly and record the parameters used.
+
+    ``@explainer`` puts the method in :data:`METHODS` and in the tables of the data it
+    explains: ``kinds`` is a tuple of ``"image"``, ``"text"``, ``"global"`` (default: from
+    the module it is defined in; ``global_views`` methods are ``"global"``). Adding a
+    method is one decorated function; no list is edited.
+    """
+    if fn is None:
+        return lambda f: explainer(f, kinds=kinds)
+    if kinds is None:
+        kinds = (_MODULE_KINDS.get(fn.__module__.rsplit(".", 1)[-1], "global"),)
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in kinds if k not in _BY_KIND]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be a tuple of {sorted(_BY_KIND)}, got {kinds!r}.")
     sig = inspect.signature(fn)
     allowed = [p for p in sig.parameters if p not in CORE]
 
@@ -46,7 +67,16 @@ def explainer(fn):
             result.params = {**used, **result.params}
         return result
 
+    METHODS[fn.__name__] = wrapper
+    for kind in kinds:
+        _BY_KIND[kind][fn.__name__] = wrapper
     return wrapper
+
+
+def unregister(name):
+    """Remove method ``name`` from the tables (for tests that register a toy method)."""
+    for table in (METHODS, *_BY_KIND.values()):
+        table.pop(name, None)
 
 
 def _describe(value):

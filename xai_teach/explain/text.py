@@ -32,6 +32,8 @@ from .attribution import Attribution
 STRIP = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'  #: what Keras' "lower_and_strip_punctuation" deletes
 UNK = "[UNK]"  #: replacement of a removed word: the vectorizers map it to the unknown-word id 1
 TEXT_BATCH = 500  #: reviews per model call
+#: longest review shap_text explains: shap's text masker builds its word hierarchy in quadratic time
+SHAP_MAX_WORDS = 1000
 
 
 def vectorizer(model, method="tokenize"):
@@ -192,6 +194,13 @@ def shap_text(
                 f"algorithm='permutation' needs max_evals >= 2 x words + 1 = {2 * longest + 1} "
                 f"for a review of {longest} words, got {max_evals}."
             )
+    longest = max(len(t) for t in tokens)
+    if longest > SHAP_MAX_WORDS:
+        raise ValueError(
+            f"shap_text explains reviews of at most {SHAP_MAX_WORDS} words (shap's text masker takes quadratic "
+            f"time); one review has {longest} after tokenizing: cut it first, e.g. "
+            f"' '.join(review.split()[:{SHAP_MAX_WORDS}])."
+        )
     classify = _classifier(model, output, batch_size)
     masker = shap.maskers.Text(" ", mask_token=UNK, collapse_mask_token=False)
     values = []
@@ -200,6 +209,10 @@ def shap_text(
     with c.numpy_global_seed(seed):
         explainer = shap.Explainer(lambda s: classify(list(s)), masker, algorithm=algorithm, seed=seed)
         for words, target in zip(tokens, batch.targets):
+            if len(words) == 1:  # shap fails on one word; its Shapley value is exactly f(word) - f([UNK])
+                out = classify([words[0], UNK])
+                values.append(np.array([out[0, target] - out[1, target]]))
+                continue
             # Every class is explained and the target's column kept (shap's permutation explainer
             # ignores ``outputs=``; for two classes the partition explainer's search is the same either way).
             out = explainer([" ".join(words)], max_evals=max_evals, batch_size=batch_size, silent=True)
@@ -253,7 +266,7 @@ def attention(model, inputs, targets=None, *, head=None):
     return _attribution(values, batch, tokens, "attention")
 
 
-@c.explainer
+@c.explainer(kinds=("image", "text"))
 def gradient_x_input(model, inputs, targets=None, *, output="logits"):
     """Gradient x input: how each word's embedding (or each pixel) pushes the class score.
 

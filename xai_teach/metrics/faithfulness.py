@@ -326,7 +326,7 @@ def pixel_flipping(
 def _correlation(metric, relevances, drops, targets, what, details):
     """Per input, the Pearson correlation of relevances and drops; NaN, with a warning, where either is constant."""
     why = f"{what} or drop is constant; all drops 0 may mean a saturated probability: try output='logits'"
-    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why, stacklevel=4)
+    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why, stacklevel=5)
     return c.Result(metric, scores, targets, details={**details, "drops": drops})
 
 

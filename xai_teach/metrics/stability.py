@@ -101,14 +101,7 @@ def local_lipschitz(
         Result; ``details["ratios"]`` holds every sampled ratio (n, n_samples).
     """
     x, xp, t, e0, ep = _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, random_state, "local_lipschitz")
-    dx = np.linalg.norm((xp - x[:, None]).reshape(len(x), n_samples, -1), axis=2)
-    de = _differences(e0, ep, normalise)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), np.nan)
-    all_nan = np.all(np.isnan(ratios), axis=1)
-    scores = np.full(len(x), np.nan)
-    scores[~all_nan] = np.nanmax(ratios[~all_nan], axis=1)
-    c.warn_undefined(scores, "local_lipschitz", "every perturbation was clipped away")
+    ratios, scores = lipschitz_ratios(x, xp, e0, ep, normalise)
     return c.Result(
         metric="local_lipschitz",
         scores=scores,
@@ -116,6 +109,21 @@ def local_lipschitz(
         better="lower",
         details={"ratios": ratios, "epsilon": epsilon, "normalise": normalise},
     )
+
+
+def lipschitz_ratios(x, xp, e0, ep, normalise, stacklevel=5):
+    """Every ratio ||e(x') - e(x)|| / ||x' - x|| (n, n_samples) and its maximum per input (NaN, with a warning,
+    where every perturbation was clipped away); explanations ``e0`` (n, d) and ``ep`` (n, n_samples, d)."""
+    n_samples = xp.shape[1]
+    dx = np.linalg.norm((xp - x[:, None]).reshape(len(x), n_samples, -1), axis=2)
+    de = _differences(np.asarray(e0, np.float64), np.asarray(ep, np.float64), normalise)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), np.nan)
+    all_nan = np.all(np.isnan(ratios), axis=1)
+    scores = np.full(len(x), np.nan)
+    scores[~all_nan] = np.nanmax(ratios[~all_nan], axis=1)
+    c.warn_undefined(scores, "local_lipschitz", "every perturbation was clipped away", stacklevel=stacklevel)
+    return ratios, scores
 
 
 @metric(better="lower", explainer=True)
