@@ -13,7 +13,7 @@ and scikit-image 0.25 under Xplique's caps); the package itself is imported from
 this checkout (``PYTHONPATH``), never installed there.
 
 Matched settings, on the shipped ``mnist_linear`` and ``mnist_cnn`` and the first
-``n`` test digits, each explained for the class the model predicts:
+``n`` test digits (LIME: the first ``n_lime``), each explained for the class the model predicts:
 
 - Xplique's ``output_layer`` argument is ignored in 2.0.2, so it gets the logits
   sub-model (``models.logits_model``) for the gradient methods and occlusion, and
@@ -92,10 +92,11 @@ def _pearson(a, b):
     return float(np.mean((a * b).sum(1)[ok] / den[ok]))
 
 
-def _grid_labels(grid, inputs):
-    import numpy as np
+def _grid_labels(grid, single_input):
+    """Xplique calls the map once per input and wants its (28, 28) superpixel labels."""
+    import tensorflow as tf
 
-    return np.repeat(grid[None], len(inputs), axis=0).astype(np.int32)
+    return tf.constant(grid, tf.int32)
 
 
 def _values(method, *args, **kwargs):
@@ -106,7 +107,7 @@ def _blocks(maps):
     return maps.reshape(len(maps), 14, 2, 14, 2).mean(axis=(2, 4))
 
 
-def run(n=128, repeats=3):
+def run(n=128, repeats=3, n_lime=16):
     """One row per model and method: agreement of the maps and the time ratio xai_teach / Xplique."""
     sys.path.insert(0, str(ROOT))
     from functools import partial
@@ -136,8 +137,10 @@ def run(n=128, repeats=3):
         onehot = np.eye(10, dtype=np.float32)[targets]
         grid = segment(x[0])  # the same 4x4 grid for every digit
 
-        def lime_ours(seed, model=model, targets=targets):
-            return explain.lime_image(model, x, targets, num_samples=1000, random_state=seed).values
+        xl, tl, onehot_l = x[:n_lime], targets[:n_lime], onehot[:n_lime]
+
+        def lime_ours(seed, model=model, xl=xl, tl=tl):
+            return explain.lime_image(model, xl, tl, num_samples=1000, random_state=seed).values
 
         lime_xplique = Lime(
             model,
@@ -172,9 +175,9 @@ def run(n=128, repeats=3):
                 partial(Occlusion(logits, batch_size=1000, patch_size=4, patch_stride=4).explain, x, onehot),
                 None,
             ),
-            "LIME, 1000 samples": (
+            f"LIME, 1000 samples ({n_lime} digits)": (
                 partial(lime_ours, 0),
-                partial(lime_xplique.explain, x, onehot),
+                partial(lime_xplique.explain, xl, onehot_l),
                 partial(lime_ours, 1),
             ),
         }
@@ -233,13 +236,14 @@ def main(argv=None):
     parser.add_argument("--setup", action="store_true", help="create .venv-xplique and install Xplique there")
     parser.add_argument("--n", type=int, default=128, help="test digits to explain")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--n-lime", type=int, default=16, help="digits for LIME (minutes per 100 digits on 2 cores)")
     parser.add_argument("--out", type=Path, help="also write the markdown table to this file")
     args = parser.parse_args(argv)
     if args.setup:
         setup()
         return
     os.environ.setdefault("XAI_TEACH_PROGRESS", "0")
-    rows, versions = run(args.n, args.repeats)
+    rows, versions = run(args.n, args.repeats, args.n_lime)
     text = markdown(rows, versions, args.n, args.repeats)
     print(text)
     if args.out:

@@ -134,6 +134,27 @@ def smoothgrad(
     return c.image_attribution(values, batch, "smoothgrad")
 
 
+def _path_function(model, output):
+    """Compiled ``(x, base, alphas, weights, targets) -> sum_k weights[k] * grad f(base + alphas[k] * (x - base))``."""
+
+    def build():
+        grad = fwd.gradient_function(model, output)
+
+        def weighted(x, base, alphas, weights, targets):
+            k = tf.shape(alphas)[0]
+            delta = x - base
+            path = base[None] + alphas[:, None, None, None, None] * delta[None]
+            g = grad(tf.reshape(path, tf.concat([[-1], tf.shape(x)[1:]], 0)), tf.tile(targets, [k]))
+            return tf.tensordot(weights, tf.reshape(g, tf.shape(path)), axes=1)
+
+        spec = fwd.input_spec(model)
+        vector = tf.TensorSpec((None,), tf.float32)
+        signature = [spec, spec, vector, vector, tf.TensorSpec((None,), tf.int64)]
+        return tf.function(weighted, input_signature=signature, autograph=False)
+
+    return fwd.compiled(model, ("integrated_gradients", output), build)
+
+
 def _baseline(baseline, x):
     """The baseline as float32 images broadcastable against ``x`` (n, 28, 28, 1)."""
     if isinstance(baseline, np.ndarray | list | tuple):
@@ -162,7 +183,7 @@ def integrated_gradients(model, inputs, targets=None, *, steps=50, baseline=0.0,
         steps: number of intervals of the path integral (more: smaller completeness error).
         baseline: the "absence of signal" the image is compared with: a grey level in
             [0, 1] (default 0, a black image: no ink), one image, or one image per input.
-        batch_size: path points per gradient call (all images and steps are batched together).
+        batch_size: path points per gradient call (images and steps are batched together).
     """
     batch = c.image_batch(model, inputs, targets, "integrated_gradients")
     c.choice(output, "output", c.OUTPUTS)
@@ -174,12 +195,17 @@ def integrated_gradients(model, inputs, targets=None, *, steps=50, baseline=0.0,
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     weights = np.full(steps + 1, 1.0 / steps)
     weights[[0, -1]] = 0.5 / steps
-    per_call = max(1, batch_size // n)
+    fn = _path_function(model, output)
     total = np.zeros(x.shape, dtype=np.float64)
-    for start in range(0, steps + 1, per_call):
-        a = alphas[start : start + per_call]
-        path = (base[None] + a[:, None, None, None, None] * delta[None]).reshape((-1,) + x.shape[1:])
-        grads = c.gradients(model, path, np.tile(batch.targets, len(a)), output, batch_size)
-        total += np.tensordot(weights[start : start + per_call], grads.reshape((len(a),) + x.shape), axes=1)
+    xt, bt = tf.constant(x), tf.constant(np.broadcast_to(base, x.shape))
+    # Images in chunks of at most batch_size, each with as many path points as fit in one call.
+    per_call_images = min(n, batch_size)
+    per_call = max(1, batch_size // per_call_images)
+    for first in range(0, n, per_call_images):
+        rows = slice(first, first + per_call_images)
+        tt = tf.constant(batch.targets[rows])
+        for start in range(0, steps + 1, per_call):
+            a, w = alphas[start : start + per_call], weights[start : start + per_call].astype(np.float32)
+            total[rows] += fn(xt[rows], bt[rows], tf.constant(a), tf.constant(w), tt).numpy()
     at_base = c.target_outputs(model, np.broadcast_to(base, x.shape), batch.targets, output, batch_size)
     return c.image_attribution(total * delta, batch, "integrated_gradients", base_values=at_base)
