@@ -11,9 +11,10 @@ output, whatever that is.
 All three run on the package's compiled gradient path
 (:func:`xai_teach.forward.gradients`): the model's head is built once per model
 and the gradient function traced once, so a call costs about one forward and
-one backward pass per image (per noisy copy, per path point). SmoothGrad draws
-its noise exactly as :class:`tf_keras_vis.saliency.Saliency` does (same seed,
-same maps; a test compares them). Every call is vectorised: one gradient
+one backward pass per image (per noisy copy, per path point); saliency equals
+:class:`tf_keras_vis.saliency.Saliency`'s map (a test compares them). SmoothGrad
+draws its noise from NumPy's default generator (float32), ten times faster than
+the legacy generator tf-keras-vis uses. Every call is vectorised: one gradient
 evaluation covers many images (``batch_size`` per call), never a Python loop
 over images.
 """
@@ -47,12 +48,11 @@ def _smooth_function(model, output, absolute):
 
 
 def _smoothed(model, x, targets, output, absolute, samples, noise, rng, batch_size):
-    """SmoothGrad of images ``x`` (m, 28, 28, 1): the draws of tf-keras-vis's ``Saliency(smooth_samples=...)``.
+    """SmoothGrad of images ``x`` (m, 28, 28, 1): the mean gradient over ``samples`` noisy copies.
 
-    tf-keras-vis adds ``np.random.normal(0, noise * (max - min), (samples, m, ...))``
-    to ``samples`` copies of the images; the draws come here sample by sample from
-    ``rng`` in the same order, ``per_call`` samples per compiled call, so memory
-    holds at most about ``batch_size`` noisy images whatever ``samples`` is.
+    The noise of copy k is ``noise * (max - min)`` of each image times standard normal
+    draws from ``rng`` (float32, drawn copy by copy), ``per_call`` copies per compiled
+    call, so memory holds at most about ``batch_size`` noisy images whatever ``samples`` is.
     """
     m = len(x)
     span = x.reshape(m, -1).max(axis=1) - x.reshape(m, -1).min(axis=1)
@@ -63,75 +63,9 @@ def _smoothed(model, x, targets, output, absolute, samples, noise, rng, batch_si
     xt, tt = tf.convert_to_tensor(x, tf.float32), tf.constant(targets, tf.int64)
     for start in range(0, samples, per_call):
         k = min(per_call, samples - start)
-        draws = np.stack([rng.normal(0.0, sigma, x.shape) for _ in range(k)]).astype(np.float32)
+        draws = rng.standard_normal((k,) + x.shape, dtype=np.float32) * sigma
         total += fn(xt, tt, tf.convert_to_tensor(draws)).numpy()
     return total / np.float32(samples)
-
-
-@c.explainer
-def saliency(model, inputs, targets=None, *, output="logits", absolute=False):
-    """Vanilla gradient: how much the target class's score changes per unit change of each pixel.
-
-    Simonyan, Vedaldi & Zisserman 2014, *Deep Inside Convolutional Networks*. On a
-    linear model the saliency map is the class's weight template, whatever the digit.
-
-    Args:
-        model: an MNIST model.
-        inputs: images (n, 28, 28, 1), (n, 28, 28), or one image.
-        targets: the class to explain per image; None explains the predicted class.
-        output: ``"logits"`` (default) differentiates the pre-softmax score,
-            ``"probs"`` the softmax probability (which saturates; see the module docstring).
-        absolute: return ``|gradient|`` as in the original paper; False (default) keeps
-            the sign (red: more ink here raises the score, blue: lowers it).
-    """
-    batch, grads = c.image_gradients(model, inputs, targets, "saliency", output)
-    return c.image_attribution(np.abs(grads) if absolute else grads, batch, "saliency")
-
-
-@c.explainer
-def smoothgrad(
-    model,
-    inputs,
-    targets=None,
-    *,
-    samples=50,
-    noise=0.2,
-    output="logits",
-    absolute=False,
-    random_state=0,
-    chunk=100,
-    batch_size=c.BATCH,
-):
-    """SmoothGrad: the saliency map averaged over noisy copies of the image.
-
-    Smilkov, Thorat, Kim, Viégas & Wattenberg 2017, *SmoothGrad: removing noise by
-    adding noise*. Adds Gaussian noise of standard deviation ``noise * (max - min)``
-    of each image to ``samples`` copies, drawn as tf-keras-vis draws it.
-
-    Args:
-        model, inputs, targets, output, absolute: as for :func:`saliency`.
-        samples: number of noisy copies averaged (more: smoother, slower; 0 gives plain saliency).
-        noise: noise level as a fraction of the image's value range (the paper finds 0.1-0.2 best).
-        random_state: seed of the noise; the same seed gives the same map.
-        chunk: images whose noise is drawn together (the draw order; the same seed and chunk give the same map).
-        batch_size: noisy images per gradient call; bounds memory whatever ``samples`` is.
-    """
-    batch = c.image_batch(model, inputs, targets, "smoothgrad")
-    c.choice(output, "output", c.OUTPUTS)
-    samples = c.positive_int(samples, "samples", low=0, high=c.MAX_DRAWS // 10)
-    noise = c.number(noise, "noise", low=0)
-    chunk = c.positive_int(chunk, "chunk")
-    batch_size = c.positive_int(batch_size, "batch_size")
-    if samples == 0:
-        grads = fwd.gradients(model, batch.inputs, batch.targets, output, batch_size)
-        return c.image_attribution(np.abs(grads) if absolute else grads, batch, "smoothgrad")
-    rng = np.random.RandomState(c.seed(random_state))
-    values = np.empty(batch.inputs.shape, dtype=np.float32)
-    for start in range(0, len(batch), chunk):
-        stop = start + chunk
-        x, t = batch.inputs[start:stop], batch.targets[start:stop]
-        values[start:stop] = _smoothed(model, x, t, output, bool(absolute), samples, noise, rng, batch_size)
-    return c.image_attribution(values, batch, "smoothgrad")
 
 
 def _path_function(model, output):

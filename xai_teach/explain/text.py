@@ -164,7 +164,8 @@ def shap_text(
     """SHAP for text: ``shap.Explainer`` with a ``shap.maskers.Text`` masker over the model's tokens.
 
     A masked word becomes ``[UNK]`` (one per word, so positions are kept). The
-    values add up to ``f_c(review) - f_c(all words [UNK])``.
+    values add up to ``f_c(review) - f_c(all words [UNK])``; the result's
+    ``base_values`` hold ``f_c(all words [UNK])``.
 
     Args:
         model: an IMDB model.
@@ -203,7 +204,7 @@ def shap_text(
         )
     classify = _classifier(model, output, batch_size)
     masker = shap.maskers.Text(" ", mask_token=UNK, collapse_mask_token=False)
-    values = []
+    values, base = [], []
     if algorithm == "permutation" and seed is not None:
         _seed_numba(seed)
     with c.numpy_global_seed(seed):
@@ -212,6 +213,7 @@ def shap_text(
             if len(words) == 1:  # shap fails on one word; its Shapley value is exactly f(word) - f([UNK])
                 out = classify([words[0], UNK])
                 values.append(np.array([out[0, target] - out[1, target]]))
+                base.append(out[1, target])
                 continue
             # Every class is explained and the target's column kept (shap's permutation explainer
             # ignores ``outputs=``; for two classes the partition explainer's search is the same either way).
@@ -220,7 +222,10 @@ def shap_text(
             if len(row) != len(words):
                 raise RuntimeError(f"shap split a review into {len(row)} parts instead of its {len(words)} words.")
             values.append(row)
-    return _attribution(values, batch, tokens, "shap_text")
+            base.append(np.asarray(out.base_values).reshape(-1)[target])
+    attr = _attribution(values, batch, tokens, "shap_text")
+    attr.base_values = np.asarray(base, dtype=np.float64)  # f_c(every word [UNK])
+    return attr
 
 
 # --------------------------------------------------------------------------- model internals
