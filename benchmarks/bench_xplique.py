@@ -107,7 +107,7 @@ def _blocks(maps):
     return maps.reshape(len(maps), 14, 2, 14, 2).mean(axis=(2, 4))
 
 
-def run(n=128, repeats=3, n_lime=16):
+def run(n=128, repeats=3, n_lime=16, only=None):
     """One row per model and method: agreement of the maps and the time ratio xai_teach / Xplique."""
     sys.path.insert(0, str(ROOT))
     from functools import partial
@@ -188,6 +188,8 @@ def run(n=128, repeats=3, n_lime=16):
                 None,
             )
         for method, (ours, theirs, again) in methods.items():
+            if only and not any(word.lower() in method.lower() for word in only):
+                continue
             a = ours()
             a = a.values if hasattr(a, "values") else a
             b = np.asarray(theirs()).reshape(a.shape)
@@ -238,12 +240,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timing rounds")
     parser.add_argument("--n-lime", type=int, default=16, help="digits for LIME (minutes per 100 digits on 2 cores)")
     parser.add_argument("--out", type=Path, help="also write the markdown table to this file")
+    parser.add_argument("--only", nargs="*", help="run only the methods whose name contains one of these words")
     args = parser.parse_args(argv)
     if args.setup:
         setup()
         return
     os.environ.setdefault("XAI_TEACH_PROGRESS", "0")
-    rows, versions = run(args.n, args.repeats, args.n_lime)
+    rows, versions = run(args.n, args.repeats, args.n_lime, args.only)
     text = markdown(rows, versions, args.n, args.repeats)
     print(text)
     if args.out:

@@ -68,6 +68,72 @@ def _smoothed(model, x, targets, output, absolute, samples, noise, rng, batch_si
     return total / np.float32(samples)
 
 
+@c.explainer
+def saliency(model, inputs, targets=None, *, output="logits", absolute=False):
+    """Vanilla gradient: how much the target class's score changes per unit change of each pixel.
+
+    Simonyan, Vedaldi & Zisserman 2014, *Deep Inside Convolutional Networks*. On a
+    linear model the saliency map is the class's weight template, whatever the digit.
+
+    Args:
+        model: an MNIST model.
+        inputs: images (n, 28, 28, 1), (n, 28, 28), or one image.
+        targets: the class to explain per image; None explains the predicted class.
+        output: ``"logits"`` (default) differentiates the pre-softmax score,
+            ``"probs"`` the softmax probability (which saturates; see the module docstring).
+        absolute: return ``|gradient|`` as in the original paper; False (default) keeps
+            the sign (red: more ink here raises the score, blue: lowers it).
+    """
+    batch, grads = c.image_gradients(model, inputs, targets, "saliency", output)
+    return c.image_attribution(np.abs(grads) if absolute else grads, batch, "saliency")
+
+
+@c.explainer
+def smoothgrad(
+    model,
+    inputs,
+    targets=None,
+    *,
+    samples=50,
+    noise=0.2,
+    output="logits",
+    absolute=False,
+    random_state=0,
+    chunk=100,
+    batch_size=c.BATCH,
+):
+    """SmoothGrad: the saliency map averaged over noisy copies of the image.
+
+    Smilkov, Thorat, Kim, Viégas & Wattenberg 2017, *SmoothGrad: removing noise by
+    adding noise*. Adds Gaussian noise of standard deviation ``noise * (max - min)``
+    of each image to ``samples`` copies (as tf-keras-vis does, with other draws).
+
+    Args:
+        model, inputs, targets, output, absolute: as for :func:`saliency`.
+        samples: number of noisy copies averaged (more: smoother, slower; 0 gives plain saliency).
+        noise: noise level as a fraction of the image's value range (the paper finds 0.1-0.2 best).
+        random_state: seed of the noise; the same seed gives the same map.
+        chunk: images whose noise is drawn together (the draw order; the same seed and chunk give the same map).
+        batch_size: noisy images per gradient call; bounds memory whatever ``samples`` is.
+    """
+    batch = c.image_batch(model, inputs, targets, "smoothgrad")
+    c.choice(output, "output", c.OUTPUTS)
+    samples = c.positive_int(samples, "samples", low=0, high=c.MAX_DRAWS // 10)
+    noise = c.number(noise, "noise", low=0)
+    chunk = c.positive_int(chunk, "chunk")
+    batch_size = c.positive_int(batch_size, "batch_size")
+    if samples == 0:
+        grads = fwd.gradients(model, batch.inputs, batch.targets, output, batch_size)
+        return c.image_attribution(np.abs(grads) if absolute else grads, batch, "smoothgrad")
+    rng = np.random.default_rng(c.seed(random_state))
+    values = np.empty(batch.inputs.shape, dtype=np.float32)
+    for start in range(0, len(batch), chunk):
+        stop = start + chunk
+        x, t = batch.inputs[start:stop], batch.targets[start:stop]
+        values[start:stop] = _smoothed(model, x, t, output, bool(absolute), samples, noise, rng, batch_size)
+    return c.image_attribution(values, batch, "smoothgrad")
+
+
 def _path_function(model, output):
     """Compiled ``(x, base, alphas, weights, targets) -> sum_k weights[k] * grad f(base + alphas[k] * (x - base))``."""
 
