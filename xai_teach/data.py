@@ -73,6 +73,8 @@ def _download(name, cache_dir):
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
     try:
         return keras.utils.get_file(fname, origin=url, file_hash=digest, cache_dir=cache_dir)
+    except ValueError:  # a download that arrived but does not match its SHA-256: Keras says so clearly
+        raise
     except Exception as err:  # urllib, socket and Keras' own wrapping of them
         raise ConnectionError(
             f"Could not download the full {name} dataset from {url} ({type(err).__name__}: {err}). "

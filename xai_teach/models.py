@@ -191,6 +191,9 @@ def predict_proba(model, inputs, batch_size=None):
     if is_text_model(model):
         if isinstance(inputs, str) or not isinstance(inputs, (list, tuple, np.ndarray)):
             raise TypeError(f"Text models take a list of str, got {type(inputs).__name__}.")
+        bad = [type(t).__name__ for t in inputs if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f"Text models take a list of str, got a list holding {bad[0]}.")
         inputs = checks.text_batch(list(inputs))
     elif tuple(model.inputs[0].shape[1:]) == checks.IMAGE_SHAPE:
         inputs = checks.image_batch(inputs)
