@@ -331,7 +331,7 @@ def test_downloads_fail_fast_naming_the_embedded_sample(monkeypatch):
 
 
 def test_exercise_answers_get_messages_that_say_what_was_expected():
-    for answer, message in ((None, "got None"), ("abc", "got a str"), (3.0, "a single number")):
+    for answer, message in ((None, "got None"), ("abc", "got a str"), (3.0, "got a single number")):
         arr, problem = as_array(answer, (28, 28), "the map")
         assert arr is None and message in problem and "(28, 28)" in problem
     _, problem = as_array(np.full((28, 28), np.nan), (28, 28), "the map")

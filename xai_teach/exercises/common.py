@@ -22,7 +22,7 @@ def as_array(answer, shape, what):
         return None, f"{expected}, got {type(answer).__name__}."
     if arr.shape != shape:
         got = "a single number" if arr.shape == () else f"shape {arr.shape}"
-        return None, f"{expected}, got {got}."
+        return None, f"{what} should have shape {shape}, got {got}."
     if not np.all(np.isfinite(arr)):
         return None, f"{what} contains NaN or inf values; every entry should be a finite number."
     return arr, None
