@@ -114,7 +114,7 @@ def _label_randomisation_rows(x, train, epochs=5):
     rows = []
     for name in ("mnist_linear", "mnist_cnn"):
         model = models.load_pretrained(name)
-        result = metrics.label_randomisation(model, x[:20], saliency, train=train, epochs=epochs, seed=0)
+        result = metrics.label_randomisation(model, x[:20], saliency, train=train, epochs=epochs, random_state=0)
         bench = f"label randomisation, {name}, {len(train[0])} images x {epochs} epochs"
         similarity = result.summary().loc["shuffled_labels"]
         rows += [

@@ -25,7 +25,6 @@ def run(name, model, inputs, targets=None, **params):
 
 def test_registry_lists_every_method_once():
     assert set(explain.METHODS) == set(explain.IMAGE_METHODS) | set(explain.TEXT_METHODS) | set(explain.GLOBAL_METHODS)
-    assert len(explain.METHODS) == 19
     for name, fn in explain.METHODS.items():
         assert fn.__name__ == name and getattr(explain, name) is fn and name in explain.__all__
 

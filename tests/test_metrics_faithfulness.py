@@ -29,7 +29,7 @@ def test_deletion_curve_of_linear_logit_is_known_in_closed_form(linear, images):
     x = images[:8]
     targets = np.arange(8)
     attr = exact_linear(w)(model, x, targets)
-    res = metrics.deletion(model, x, attr, steps=7, output="logit")
+    res = metrics.deletion(model, x, attr, steps=7, output="logits")
     assert res.curve.shape == (8, 8) and res.fractions.shape == (8,)
     np.testing.assert_allclose(res.fractions, np.arange(8) / 7)
     # After removing the k most positive contributions the logit is b_c plus the others' sum.
@@ -45,7 +45,7 @@ def test_deletion_curve_of_linear_logit_is_known_in_closed_form(linear, images):
 def test_deletion_of_true_ranking_beats_reversed_and_insertion_the_opposite(linear, images, zoo):
     model, w, _ = linear
     attr = exact_linear(w)(model, images, _common.resolve_targets(model, images, None))
-    for output in ("probability", "logit"):
+    for output in ("probs", "logits"):
         assert metrics.deletion(model, images, attr, output=output).mean < (
             metrics.deletion(model, images, reversed_attr(attr), output=output).mean
         )
@@ -65,12 +65,12 @@ def test_curve_endpoints_and_baselines(linear, images):
     x = images[:5]
     attr = exact_linear(w)(model, x, np.zeros(5, dtype=int))
     for baseline, fill in (("zero", 0.0), (0.3, 0.3)):
-        res = metrics.deletion(model, x, attr, steps=4, baseline=baseline, output="logit")
+        res = metrics.deletion(model, x, attr, steps=4, baseline=baseline, output="logits")
         np.testing.assert_allclose(res.curve[:, 0], logits_of(w, b, x)[:, 0], rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(res.curve[:, -1], logits_of(w, b, np.full_like(x, fill))[:, 0], rtol=1e-4, atol=1e-4)
-        ins = metrics.insertion(model, x, attr, steps=4, baseline=baseline, output="logit")
+        ins = metrics.insertion(model, x, attr, steps=4, baseline=baseline, output="logits")
         np.testing.assert_allclose(ins.curve[:, [0, -1]], res.curve[:, [-1, 0]], rtol=1e-4, atol=1e-4)
-    mean = metrics.deletion(model, x, attr, steps=2, baseline="mean", output="logit")
+    mean = metrics.deletion(model, x, attr, steps=2, baseline="mean", output="logits")
     grey = np.repeat(x.reshape(5, -1).mean(axis=1), 784).reshape(x.shape)
     np.testing.assert_allclose(mean.curve[:, -1], logits_of(w, b, grey)[:, 0], rtol=1e-4, atol=1e-4)
     blur = metrics.deletion(model, x, attr, steps=2, baseline="blur")
@@ -152,19 +152,21 @@ def test_faithfulness_correlation_perfect_near_one_random_near_zero(linear, imag
     model, w, _ = linear
     exact = exact_linear(w)
     # For the logit the exact attribution predicts every drop exactly.
-    assert metrics.faithfulness_correlation(model, images, exact, output="logit").scores.min() > 0.999
+    assert metrics.faithfulness_correlation(model, images, exact, output="logits").scores.min() > 0.999
     # For the softmax probability it is close to, but not exactly, linear.
     assert metrics.faithfulness_correlation(model, images, exact).mean > 0.9
-    randoms = [metrics.faithfulness_correlation(model, images, random_explainer(s), seed=s).mean for s in range(3)]
+    randoms = [
+        metrics.faithfulness_correlation(model, images, random_explainer(s), random_state=s).mean for s in range(3)
+    ]
     assert abs(np.mean(randoms)) < 0.2
 
 
 def test_faithfulness_correlation_is_reproducible_under_a_seed(linear, images):
     model, w, _ = linear
     fn = exact_linear(w)
-    a = metrics.faithfulness_correlation(model, images[:10], fn, seed=3, n_subsets=20)
-    b = metrics.faithfulness_correlation(model, images[:10], fn, seed=3, n_subsets=20, batch_size=7)
-    c = metrics.faithfulness_correlation(model, images[:10], fn, seed=4, n_subsets=20)
+    a = metrics.faithfulness_correlation(model, images[:10], fn, random_state=3, n_subsets=20)
+    b = metrics.faithfulness_correlation(model, images[:10], fn, random_state=3, n_subsets=20, batch_size=7)
+    c = metrics.faithfulness_correlation(model, images[:10], fn, random_state=4, n_subsets=20)
     np.testing.assert_array_equal(a.details["attribution_sums"], b.details["attribution_sums"])
     np.testing.assert_allclose(a.scores, b.scores, rtol=1e-6)
     assert not np.allclose(a.details["attribution_sums"], c.details["attribution_sums"])
@@ -175,7 +177,7 @@ def test_faithfulness_estimate_known_answers(linear, images):
     model, w, _ = linear
     exact = exact_linear(w)
     for patch in (1, 4):
-        res = metrics.faithfulness_estimate(model, images[:10], exact, patch_size=patch, output="logit")
+        res = metrics.faithfulness_estimate(model, images[:10], exact, patch_size=patch, output="logits")
         assert res.scores.min() > 0.999
         assert res.details["drops"].shape == (10, (28 // patch) ** 2)
     assert abs(metrics.faithfulness_estimate(model, images[:20], random_explainer()).mean) < 0.2

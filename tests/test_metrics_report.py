@@ -13,21 +13,21 @@ from xai_teach import explain, metrics
 def linear_report(digits):
     model, w, _ = linear_model()
     explainers = {"exact": exact_linear(w), "gradient": gradient_explainer, "random": random_explainer(1)}
-    return metrics.report(model, digits[0], explainers, seed=0)
+    return metrics.report(model, digits[0], explainers, random_state=0)
 
 
 def test_report_is_tidy_and_ranks_the_exact_explainer_first(linear_report):
     df = linear_report
     assert list(df.columns) == ["method", "metric", "input", "target", "value", "better"]
     assert len(df) == 3 * 4 * 10
-    assert set(df.metric) == {"deletion", "insertion", "faithfulness_correlation", "lipschitz"}
+    assert set(df.metric) == {"deletion", "insertion", "faithfulness_correlation", "local_lipschitz"}
     table = metrics.summary(df)
     assert table.loc[("deletion", "exact"), "better"] == "lower"
     for metric in ("deletion", "insertion", "faithfulness_correlation"):
         assert table.loc[(metric, "exact"), "rank"] == 1
         assert table.loc[(metric, "random"), "rank"] == 3
     # The gradient of a linear model does not depend on the input at all.
-    assert table.loc[("lipschitz", "gradient"), "mean"] == pytest.approx(0, abs=1e-6)
+    assert table.loc[("local_lipschitz", "gradient"), "mean"] == pytest.approx(0, abs=1e-6)
     assert table.loc[("faithfulness_correlation", "exact"), "text"].startswith("0.9")
 
 
@@ -76,7 +76,7 @@ def test_report_refuses_bad_requests(digits):
     with pytest.raises(ValueError, match="unknown metric"):
         metrics.report(model, digits[0], {"exact": exact_linear(w)}, metrics=("deletoin",))
     with pytest.raises(TypeError, match="re-explain"):
-        metrics.report(model, digits[0], {"pre": attr}, metrics=("deletion", "lipschitz"), targets=0)
+        metrics.report(model, digits[0], {"pre": attr}, metrics=("deletion", "local_lipschitz"), targets=0)
     with pytest.raises(ValueError, match="not in metrics"):
         metrics.report(model, digits[0], {"exact": exact_linear(w)}, metrics=("deletion",), params={"insertion": {}})
     with pytest.raises(TypeError, match="non-empty dict"):
@@ -97,7 +97,7 @@ def test_real_explainers_through_the_metrics(zoo, digits):
         "gradient_x_input": explain.gradient_x_input,
         "integrated_gradients": explain.integrated_gradients,
     }
-    df = metrics.report(model, x, explainers, metrics=("deletion", "insertion", "lipschitz"))
+    df = metrics.report(model, x, explainers, metrics=("deletion", "insertion", "local_lipschitz"))
     table = metrics.summary(df)
     assert table["n"].eq(10).all() and np.isfinite(table["mean"]).all()
     sanity = metrics.cascading_randomisation(model, x[:4], explain.saliency, layers=["logits", "dense"])

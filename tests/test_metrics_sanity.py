@@ -12,7 +12,7 @@ from xai_teach.metrics import sanity
 def cascade(zoo, digits):
     model = zoo("mnist_cnn")
     before = [w.copy() for w in model.get_weights()]
-    result = metrics.cascading_randomisation(model, digits[0], gradient_explainer, seed=0)
+    result = metrics.cascading_randomisation(model, digits[0], gradient_explainer, random_state=0)
     return model, before, result
 
 
@@ -39,9 +39,9 @@ def test_randomisation_drives_gradient_similarity_down(cascade):
 def test_cascade_is_reproducible_and_seed_dependent(zoo, digits):
     model = zoo("mnist_cnn")
     x = digits[0][:4]
-    a = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], seed=1)
-    b = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], seed=1)
-    c = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], seed=2)
+    a = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], random_state=1)
+    b = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], random_state=1)
+    c = metrics.cascading_randomisation(model, x, gradient_explainer, layers=["logits", "dense"], random_state=2)
     assert a.frame.equals(b.frame)
     assert not np.allclose(a.frame["spearman"], c.frame["spearman"])
 
@@ -74,7 +74,7 @@ def test_label_randomisation(zoo, mnist, digits):
     (x_train, y_train), _ = mnist
     train = (x_train[:2000], y_train[:2000])
     before = [w.copy() for w in model.get_weights()]
-    result = metrics.label_randomisation(model, digits[0], gradient_explainer, train=train, epochs=2, seed=0)
+    result = metrics.label_randomisation(model, digits[0], gradient_explainer, train=train, epochs=2, random_state=0)
     table = result.summary()
     assert list(table.index) == ["original", "shuffled_labels"]
     # The weight template of a model that learned noise has little to do with the real one.
@@ -82,7 +82,7 @@ def test_label_randomisation(zoo, mnist, digits):
     assert result.info["train_seconds"] > 0 and result.info["train_accuracy"] < 0.5 and result.info["n_train"] == 2000
     for w0, w1 in zip(before, model.get_weights()):
         np.testing.assert_array_equal(w0, w1)
-    again = metrics.label_randomisation(model, digits[0], gradient_explainer, train=train, epochs=2, seed=0)
+    again = metrics.label_randomisation(model, digits[0], gradient_explainer, train=train, epochs=2, random_state=0)
     np.testing.assert_allclose(again.frame["spearman"], result.frame["spearman"], atol=1e-6)
     with pytest.raises(ValueError, match="train labels must be 10 ints"):
         metrics.label_randomisation(model, digits[0], gradient_explainer, train=(digits[0], digits[1][:5]))

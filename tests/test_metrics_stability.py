@@ -59,18 +59,18 @@ def test_all_perturbed_copies_are_explained_in_one_call_for_the_original_classes
 
 
 def test_perturbations_stay_in_the_clipped_ball_and_follow_the_seed(images):
-    a = stability.perturb(images, 0.2, 4, seed=1)
+    a = stability.perturb(images, 0.2, 4, random_state=1)
     assert a.shape == (12, 4, 28, 28, 1) and a.dtype == np.float32
     assert np.abs(a - images[:, None]).max() <= 0.2 + 1e-6 and a.min() >= 0 and a.max() <= 1
-    np.testing.assert_array_equal(a, stability.perturb(images, 0.2, 4, seed=1))
-    assert not np.array_equal(a, stability.perturb(images, 0.2, 4, seed=2))
+    np.testing.assert_array_equal(a, stability.perturb(images, 0.2, 4, random_state=1))
+    assert not np.array_equal(a, stability.perturb(images, 0.2, 4, random_state=2))
 
 
 def test_stability_is_reproducible_under_a_seed(linear, images):
     model = linear[0]
-    a = metrics.local_lipschitz(model, images, gradient_x_input, seed=5)
-    b = metrics.local_lipschitz(model, images, gradient_x_input, seed=5)
-    c = metrics.local_lipschitz(model, images, gradient_x_input, seed=6)
+    a = metrics.local_lipschitz(model, images, gradient_x_input, random_state=5)
+    b = metrics.local_lipschitz(model, images, gradient_x_input, random_state=5)
+    c = metrics.local_lipschitz(model, images, gradient_x_input, random_state=6)
     np.testing.assert_array_equal(a.scores, b.scores)
     assert not np.array_equal(a.scores, c.scores)
 

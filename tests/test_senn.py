@@ -87,7 +87,9 @@ def test_contributions_sum_to_the_logits(shipped, mnist):
     e = senn.explain(shipped, x)
     np.testing.assert_allclose(e.contributions.sum(1), out["logits"][np.arange(len(x)), e.targets], rtol=1e-5)
     # The functional model's own logits layer and softmax give the same numbers.
-    np.testing.assert_allclose(models.logits_model(shipped).predict(x, verbose=0), senn.logits(shipped, x), rtol=1e-5)
+    np.testing.assert_allclose(
+        models.logits_model(shipped).predict(x, verbose=0), senn.logits(shipped, x), rtol=1e-5, atol=1e-5
+    )
     np.testing.assert_allclose(models.predict_proba(shipped, x), out["probs"], rtol=1e-5, atol=1e-7)
     z = out["logits"] - out["logits"].max(1, keepdims=True)
     np.testing.assert_allclose(np.exp(z) / np.exp(z).sum(1, keepdims=True), out["probs"], rtol=1e-4, atol=1e-7)

@@ -6,8 +6,11 @@ expected and what arrived.
 """
 
 import numbers
+import warnings
 
 import numpy as np
+
+from . import forward
 
 IMAGE_SHAPE = (28, 28, 1)
 #: Upper bound of sample, step and evaluation counts: a typo such as 10**9 must fail, not exhaust memory.
@@ -113,3 +116,83 @@ def known_params(params, allowed, method):
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise TypeError(f"{method} got unknown parameter(s) {unknown}; it takes {sorted(allowed)}.")
+
+
+def number(value, name, low=None, high=None, low_open=False):
+    """A real number in [low, high] (or (low, high] with ``low_open``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}.")
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    if not np.isfinite(value) or too_low or (high is not None and value > high):
+        lo = "-inf" if low is None else f"{low}"
+        hi = "inf" if high is None else f"{high}"
+        raise ValueError(f"{name} must lie in {'(' if low_open else '['}{lo}, {hi}], got {value}.")
+    return value
+
+
+def choice(value, name, options):
+    """``value`` if it is one of ``options`` (str), else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
+    return value
+
+
+def random_state(value, name="random_state"):
+    """An int seed >= 0, or None for fresh (irreproducible) randomness."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int seed or None, got {value!r}.")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}.")
+    return int(value)
+
+
+_UNSET = object()
+
+
+def renamed_seed(random_state, seed, stacklevel=3):
+    """``random_state``, or the old keyword ``seed`` (with a DeprecationWarning) when that is the one given."""
+    if seed is _UNSET:
+        return random_state
+    warnings.warn("seed= is the old name; use random_state= (as in xai_teach.explain).", DeprecationWarning, stacklevel)
+    return seed
+
+
+def require_model(model, method):
+    """A built Keras model with one input and one output, else a clear TypeError/ValueError."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{method} explains a Keras model, got {type(model).__name__}.")
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError) as err:
+        raise ValueError(
+            f"{method}: the model has no defined inputs yet; build it with keras.Input(...) first ({err})."
+        ) from err
+    if len(inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            f"{method} explains models with one input and one output; this one has "
+            f"{len(inputs)} inputs and {len(model.outputs)} outputs."
+        )
+
+
+def require_image_model(model, method):
+    """An image model taking (n, 28, 28, 1) images."""
+    require_model(model, method)
+    if forward.is_text_model(model):
+        raise TypeError(f"{method} explains image models; {model.name} takes text.")
+    shape = tuple(model.inputs[0].shape[1:])
+    if shape != IMAGE_SHAPE:
+        raise ValueError(
+            f"{method} feeds images of shape (n, 28, 28, 1); {model.name} expects inputs of shape (n, *{shape})."
+        )
+
+
+def require_text_model(model, method):
+    """A text model taking raw strings."""
+    require_model(model, method)
+    if not forward.is_text_model(model):
+        raise TypeError(f"{method} explains text models that take raw strings; {model.name} takes images.")

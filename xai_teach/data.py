@@ -57,11 +57,31 @@ def _scale(images):
     return (images.astype(np.float32) / 255.0)[..., None]
 
 
+#: Seconds a download may wait for the server on any one read before it fails (a silent server must not hang).
+DOWNLOAD_TIMEOUT = 30
+_EMBEDDED = {"mnist": 'load_mnist() (source="embedded")', "imdb": 'load_imdb() (source="embedded")'}
+
+
 def _download(name, cache_dir):
+    """The path of the full dataset, from Keras' cache or downloaded (each read times out after 30 s)."""
+    import socket
+
     import keras  # imported here so that loading embedded data stays light
 
     fname, url, digest = FULL_SOURCES[name]
-    return keras.utils.get_file(fname, origin=url, file_hash=digest, cache_dir=cache_dir)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
+    try:
+        return keras.utils.get_file(fname, origin=url, file_hash=digest, cache_dir=cache_dir)
+    except ValueError:  # a download that arrived but does not match its SHA-256: Keras says so clearly
+        raise
+    except Exception as err:  # urllib, socket and Keras' own wrapping of them
+        raise ConnectionError(
+            f"Could not download the full {name} dataset from {url} ({type(err).__name__}: {err}). "
+            f"Without network, use the sample shipped in the package: {_EMBEDDED[name]}."
+        ) from err
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def load_mnist(source="embedded", cache_dir=None):

@@ -39,16 +39,38 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def read_manifest():
-    """Return the manifest as a dict ``{relative path: sha256}``."""
+MANIFEST_REPAIR = "reinstall xai_teach, or restore it with `git checkout -- xai_teach/assets/manifest.json`"
+
+
+def read_manifest(missing_ok=False):
+    """Return the manifest as a dict ``{relative path: sha256}``.
+
+    A missing (unless ``missing_ok``), empty, truncated or malformed manifest raises
+    :class:`IntegrityError` naming the file and how to repair it.
+    """
     if not MANIFEST.exists():
-        return {}
-    return json.loads(MANIFEST.read_text())
+        if missing_ok:
+            return {}
+        raise IntegrityError(f"The asset manifest {MANIFEST} is missing; {MANIFEST_REPAIR}.")
+    try:
+        manifest = json.loads(MANIFEST.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise IntegrityError(f"The asset manifest {MANIFEST} is not valid JSON ({err}); {MANIFEST_REPAIR}.") from err
+    if not isinstance(manifest, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in manifest.items()
+    ):
+        raise IntegrityError(
+            f"The asset manifest {MANIFEST} must map asset paths to SHA-256 hex digests; it does not; "
+            f"{MANIFEST_REPAIR}."
+        )
+    if not manifest:
+        raise IntegrityError(f"The asset manifest {MANIFEST} is empty; {MANIFEST_REPAIR}.")
+    return manifest
 
 
 def record(relpath):
     """Store the SHA-256 of ``assets/relpath`` in the manifest (used by the build scripts)."""
-    manifest = read_manifest()
+    manifest = read_manifest(missing_ok=True)
     manifest[relpath] = sha256(ASSETS / relpath)
     MANIFEST.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
 

@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from . import data
+from . import checks, data, forward
 from .integrity import ASSETS, asset_path, record
 
 VOCAB = 10_000  #: text models keep the 10,000 most frequent words (index 0 pads, 1 is unknown)
@@ -284,29 +284,40 @@ def model_card(name):
     return json.loads(asset_path(f"models/{name}.json").read_text())
 
 
-def is_text_model(model):
-    """True for models that take raw strings."""
-    return model.inputs[0].dtype == "string"
+is_text_model = forward.is_text_model
 
 
-def predict_proba(model, inputs, batch_size=256):
-    """Class probabilities for a batch of images or a list of review strings.
+def predict_proba(model, inputs, batch_size=None):
+    """Class probabilities (float32) for a batch of images or a list of review strings.
+
+    One compiled function per model (:func:`xai_teach.forward.predict`), so
+    repeated calls cost the model's arithmetic, not Keras' ``predict`` loop.
 
     Args:
         model: a zoo model (or any Keras model with the same input convention).
-        inputs: float images (n, 28, 28, 1) or a list of str for text models.
-        batch_size: how many inputs go through the model at once.
+        inputs: float images in [0, 1]: (n, 28, 28, 1), (n, 28, 28) or one image; or a list
+            of str for text models. uint8 pixels, NaN and other shapes are refused.
+        batch_size: inputs per model call (None: 1000 images or 250 reviews).
     """
+    checks.require_model(model, "predict_proba")
     if is_text_model(model):
-        if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
+        if isinstance(inputs, str) or not isinstance(inputs, (list, tuple, np.ndarray)):
             raise TypeError(f"Text models take a list of str, got {type(inputs).__name__}.")
-        inputs = tf.constant(list(inputs))
-    return np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0))
+        bad = [type(t).__name__ for t in inputs if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f"Text models take a list of str, got a list holding {bad[0]}.")
+        inputs = checks.text_batch(list(inputs))
+    elif tuple(model.inputs[0].shape[1:]) == checks.IMAGE_SHAPE:
+        inputs = checks.image_batch(inputs)
+    return forward.predict(model, inputs, "probs", batch_size)
 
 
 def logits_model(model):
-    """A model with the same input whose output is the pre-softmax ``logits`` layer."""
-    return keras.Model(model.input, model.get_layer("logits").output)
+    """The model ending at its pre-softmax ``logits`` layer (built once per model; see :func:`xai_teach.forward.head`).
+
+    Raises a ValueError for a model that ends in a softmax without a layer named ``logits``.
+    """
+    return forward.compiled(model, "logits_model", lambda: keras.Model(model.input, forward.head_tensor(model)))
 
 
 class _AttentionScores(layers.Layer):

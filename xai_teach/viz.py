@@ -121,10 +121,9 @@ def _named(attributions):
         raise TypeError(f"attributions must be a list or a dict of Attributions, got {type(attributions).__name__}.")
     if not named:
         raise ValueError("attributions is empty; pass at least one Attribution.")
-    from .explain.attribution import Attribution
-
     for title, a in named.items():
-        if not isinstance(a, Attribution):
+        # Duck-typed so that viz never imports explain (explain.Attribution.plot imports viz).
+        if not all(hasattr(a, name) for name in ("values", "inputs", "targets", "method", "is_text")):
             raise TypeError(f"attributions[{title!r}] must be an Attribution, got {type(a).__name__}.")
     first = next(iter(named.values()))
     for title, a in named.items():

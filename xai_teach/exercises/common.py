@@ -10,13 +10,21 @@ def report(ok, message):
 
 
 def as_array(answer, shape, what):
-    """Return ``(array, None)``, or ``(None, problem)`` when the answer is not numbers of ``shape``."""
+    """Return ``(array, None)``, or ``(None, problem)`` when the answer is not finite numbers of ``shape``."""
+    expected = f"{what} should be an array of numbers of shape {shape}"
+    if answer is None:
+        return None, f"{expected}, got None (did the cell return its result?)."
+    if isinstance(answer, (str, bytes, dict, set)):
+        return None, f"{expected}, got a {type(answer).__name__}."
     try:
         arr = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        return None, f"{what} should be an array of numbers, got {type(answer).__name__}."
+        return None, f"{expected}, got {type(answer).__name__}."
     if arr.shape != shape:
-        return None, f"{what} should have shape {shape}, got {arr.shape}."
+        got = "a single number" if arr.shape == () else f"shape {arr.shape}"
+        return None, f"{what} should have shape {shape}, got {got}."
+    if not np.all(np.isfinite(arr)):
+        return None, f"{what} contains NaN or inf values; every entry should be a finite number."
     return arr, None
 
 
@@ -25,3 +33,12 @@ def as_choice(answer, options, what):
     if not isinstance(answer, str) or answer.strip().lower() not in options:
         return None, f"{what} should be one of {', '.join(repr(o) for o in options)}, got {answer!r}."
     return answer.strip().lower(), None
+
+
+def as_target(target, classes, what="target"):
+    """Return ``(int, None)``, or ``(None, problem)`` when ``target`` is not a class index in ``0..classes-1``."""
+    if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+        return None, f"{what} should be an int class index in 0..{classes - 1}, got {target!r}."
+    if not 0 <= int(target) < classes:
+        return None, f"{what} should lie in 0..{classes - 1}, got {int(target)}."
+    return int(target), None

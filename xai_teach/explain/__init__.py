@@ -23,38 +23,25 @@ module                      methods
 Gradient methods explain the pre-softmax logit by default, perturbation methods
 the probability (``output=`` switches). :data:`METHODS` maps each name to its
 function; :data:`IMAGE_METHODS` and :data:`TEXT_METHODS` list the local methods
-by the data they explain. Every method returns an :class:`Attribution` except
+by the data they explain. Each table is filled by the :func:`explainer` decorator
+when a method is defined: adding a method edits no list. Every method returns an :class:`Attribution` except
 ``class_prototypes``, which returns :class:`Prototypes`.
 """
 
+from ._common import GLOBAL_METHODS, IMAGE_METHODS, METHODS, TEXT_METHODS, explainer
 from .attribution import Attribution
-from .cams import gradcam, gradcam_plus_plus, scorecam
-from .global_views import Prototypes, activation_maximization, class_prototypes, global_shap, linear_weights
-from .gradients import integrated_gradients, saliency, smoothgrad
-from .perturbation import lime_image, occlusion
-from .shapley import shap_deep, shap_gradient, shap_partition
-from .text import attention, gradient_x_input, lime_text, shap_text, tokenize
-
-IMAGE_METHODS = {
-    f.__name__: f
-    for f in (
-        saliency,
-        smoothgrad,
-        integrated_gradients,
-        gradcam,
-        gradcam_plus_plus,
-        scorecam,
-        occlusion,
-        lime_image,
-        shap_gradient,
-        shap_deep,
-        shap_partition,
-        gradient_x_input,
-    )
-}
-TEXT_METHODS = {f.__name__: f for f in (lime_text, shap_text, attention, gradient_x_input)}
-GLOBAL_METHODS = {f.__name__: f for f in (linear_weights, activation_maximization, global_shap, class_prototypes)}
-METHODS = {**IMAGE_METHODS, **TEXT_METHODS, **GLOBAL_METHODS}
+from .cams import gradcam, gradcam_plus_plus, scorecam  # noqa: F401  (importing registers the methods)
+from .global_views import (  # noqa: F401  (importing registers the methods)
+    Prototypes,
+    activation_maximization,
+    class_prototypes,
+    global_shap,
+    linear_weights,
+)
+from .gradients import integrated_gradients, saliency, smoothgrad  # noqa: F401  (importing registers the methods)
+from .perturbation import lime_image, occlusion  # noqa: F401  (importing registers the methods)
+from .shapley import shap_deep, shap_gradient, shap_partition  # noqa: F401  (importing registers the methods)
+from .text import attention, gradient_x_input, lime_text, shap_text, tokenize  # noqa: F401  (importing registers the methods)
 
 __all__ = [
     "Attribution",
@@ -63,6 +50,7 @@ __all__ = [
     "IMAGE_METHODS",
     "TEXT_METHODS",
     "GLOBAL_METHODS",
+    "explainer",
     "tokenize",
     *METHODS,
 ]

@@ -1,4 +1,4 @@
-"""The prologue every explainer shares: checked inputs, one batched forward pass, targets, parameters.
+"""The prologue and epilogue every explainer shares: checked inputs, one batched forward pass, targets, parameters.
 
 Each explainer is a plain function decorated with :func:`explainer`, which
 refuses unknown parameters with a message that lists the known ones and records
@@ -11,20 +11,18 @@ batch and resolve ``targets``.
 import contextlib
 import functools
 import inspect
-import numbers
-import weakref
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from .. import checks, models
+from .. import checks
+from .. import forward as fwd
 from .attribution import Attribution
 
 CORE = ("model", "inputs", "targets")
-OUTPUTS = ("logits", "probs")
-BATCH = 1000  #: default number of inputs per model call
+OUTPUTS = fwd.OUTPUTS
+BATCH = fwd.BATCH["images"]  #: default number of images per model call
 MAX_DRAWS = checks.MAX_DRAWS
 positive_int = checks.positive_int
 
@@ -32,8 +30,29 @@ positive_int = checks.positive_int
 # --------------------------------------------------------------------------- parameters
 
 
-def explainer(fn):
-    """Decorate an explainer: refuse unknown keywords clearly and record the parameters used."""
+#: every registered method by name, and the local methods by the data they explain (filled by :func:`explainer`)
+METHODS, IMAGE_METHODS, TEXT_METHODS, GLOBAL_METHODS = {}, {}, {}, {}
+_BY_KIND = {"image": IMAGE_METHODS, "text": TEXT_METHODS, "global": GLOBAL_METHODS}
+#: the kind of a method defined in one of the package's explain modules, when the decorator does not say
+_MODULE_KINDS = {"gradients": "image", "cams": "image", "perturbation": "image", "shapley": "image", "text": "text"}
+
+
+def explainer(fn=None, *, kinds=None):
+    """Decorate and register an explainer: refuse unknown keywords clearly and record the parameters used.
+
+    ``@explainer`` puts the method in :data:`METHODS` and in the tables of the data it
+    explains: ``kinds`` is a tuple of ``"image"``, ``"text"``, ``"global"`` (default: from
+    the module it is defined in; ``global_views`` methods are ``"global"``). Adding a
+    method is one decorated function; no list is edited.
+    """
+    if fn is None:
+        return lambda f: explainer(f, kinds=kinds)
+    if kinds is None:
+        kinds = (_MODULE_KINDS.get(fn.__module__.rsplit(".", 1)[-1], "global"),)
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in kinds if k not in _BY_KIND]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be a tuple of {sorted(_BY_KIND)}, got {kinds!r}.")
     sig = inspect.signature(fn)
     allowed = [p for p in sig.parameters if p not in CORE]
 
@@ -48,7 +67,16 @@ def explainer(fn):
             result.params = {**used, **result.params}
         return result
 
+    METHODS[fn.__name__] = wrapper
+    for kind in kinds:
+        _BY_KIND[kind][fn.__name__] = wrapper
     return wrapper
+
+
+def unregister(name):
+    """Remove method ``name`` from the tables (for tests that register a toy method)."""
+    for table in (METHODS, *_BY_KIND.values()):
+        table.pop(name, None)
 
 
 def _describe(value):
@@ -60,34 +88,9 @@ def _describe(value):
     return value
 
 
-def number(value, name, low=None, high=None, low_open=False):
-    """A real number in [low, high] (or (low, high] with ``low_open``)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}.")
-    value = float(value)
-    too_low = low is not None and (value <= low if low_open else value < low)
-    if not np.isfinite(value) or too_low or (high is not None and value > high):
-        lo = "-inf" if low is None else f"{low}"
-        hi = "inf" if high is None else f"{high}"
-        raise ValueError(f"{name} must lie in {'(' if low_open else '['}{lo}, {hi}], got {value}.")
-    return value
-
-
-def choice(value, name, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
-    return value
-
-
-def seed(value, name="random_state"):
-    """An int seed >= 0, or None for fresh (irreproducible) randomness."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int seed or None, got {value!r}.")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}.")
-    return int(value)
+number = checks.number
+choice = checks.choice
+seed = checks.random_state
 
 
 @contextlib.contextmanager
@@ -103,112 +106,23 @@ def numpy_global_seed(value):
 
 # --------------------------------------------------------------------------- models
 
-
-def require_model(model, method):
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"{method} explains a Keras model, got {type(model).__name__}.")
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError) as err:
-        raise ValueError(
-            f"{method}: the model has no defined inputs yet; build it with keras.Input(...) first ({err})."
-        ) from err
-    if len(inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(
-            f"{method} explains models with one input and one output; this one has "
-            f"{len(inputs)} inputs and {len(model.outputs)} outputs."
-        )
-
-
-def require_image_model(model, method):
-    require_model(model, method)
-    if models.is_text_model(model):
-        raise TypeError(f"{method} explains image models; {model.name} takes text.")
-    shape = tuple(model.inputs[0].shape[1:])
-    if shape != checks.IMAGE_SHAPE:
-        raise ValueError(
-            f"{method} feeds images of shape (n, 28, 28, 1); {model.name} expects inputs of shape (n, *{shape})."
-        )
-
-
-def require_text_model(model, method):
-    require_model(model, method)
-    if not models.is_text_model(model):
-        raise TypeError(f"{method} explains text models that take raw strings; {model.name} takes images.")
-
-
-def has_layer(model, name):
-    return any(layer.name == name for layer in model.layers)
+require_model = checks.require_model
+require_image_model = checks.require_image_model
+require_text_model = checks.require_text_model
+has_layer = fwd._has_layer
+compiled = fwd.compiled
+predictor = fwd.predictor
+gradient_function = fwd.gradient_function
 
 
 def output_model(model, output="logits"):
-    """The model as a functional model with a list of one input, ending at its logits or probabilities.
-
-    ``output="logits"`` reads the layer named ``logits`` (every zoo model has
-    one); a model without such a layer is used with its output as it is.
-    The input is a list so that shap and tf-keras-vis, which call models with
-    a list of inputs, match its structure; call it as ``fm([x])``. Keras 3
-    ``Sequential`` models are converted here (tf-keras-vis cannot read them).
-    """
-    choice(output, "output", OUTPUTS)
-    end = model.get_layer("logits").output if output == "logits" and has_layer(model, "logits") else model.outputs[0]
-    return keras.Model(list(model.inputs), end)
-
-
-_COMPILED = weakref.WeakKeyDictionary()  # model -> {key: tf.function}; entries go when the model does
-
-
-def _input_spec(model):
-    if models.is_text_model(model):
-        return tf.TensorSpec((None,), tf.string)
-    return tf.TensorSpec((None,) + tuple(model.inputs[0].shape[1:]), tf.float32)
-
-
-def compiled(model, key, build):
-    """``build()`` once per model and key: a ``tf.function`` traced once, so repeated calls skip Python overhead."""
-    per_model = _COMPILED.setdefault(model, {})
-    if key not in per_model:
-        per_model[key] = build()
-    return per_model[key]
-
-
-def predictor(model, output="probs"):
-    """A compiled function ``inputs -> (n, classes)`` logits or outputs of ``model`` in inference mode."""
-
-    def build():
-        fm = output_model(model, output)
-        return tf.function(lambda x: fm([x], training=False), input_signature=[_input_spec(model)], autograph=False)
-
-    return compiled(model, ("predict", output), build)
-
-
-def gradient_function(model, output="logits"):
-    """A compiled function ``(images, targets) -> d output[i, targets[i]] / d images``."""
-
-    def build():
-        fm = output_model(model, output)
-
-        def grad(x, targets):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                picked = tf.gather(fm([x], training=False), targets, axis=1, batch_dims=1)
-            return tape.gradient(picked, x)
-
-        signature = [_input_spec(model), tf.TensorSpec((None,), tf.int64)]
-        return tf.function(grad, input_signature=signature, autograph=False)
-
-    return compiled(model, ("gradient", output), build)
+    """The model ending at its logits or output, built once per model: see :func:`xai_teach.forward.head`."""
+    return fwd.head(model, choice(output, "output", OUTPUTS))
 
 
 def forward(model, inputs, output="probs", batch_size=BATCH):
-    """The (n, classes) outputs of ``model`` for images or a list of str, in batches of ``batch_size``."""
-    fn = predictor(model, output)
-    text = isinstance(inputs, list)
-    chunks = []
-    for start in range(0, len(inputs), batch_size):
-        part = inputs[start : start + batch_size]
-        chunks.append(fn(tf.constant(part) if text else tf.convert_to_tensor(part, tf.float32)).numpy())
-    return np.concatenate(chunks).astype(np.float64)
+    """The (n, classes) outputs of ``model`` (float64) for images or a list of str, in batches of ``batch_size``."""
+    return fwd.predict(model, inputs, output, batch_size).astype(np.float64)
 
 
 def target_outputs(model, inputs, targets, output="probs", batch_size=BATCH):
@@ -236,13 +150,7 @@ def target_score(targets, remove_exp=False):
 
 def gradients(model, x, targets, output="logits", batch_size=BATCH):
     """d output[i, targets[i]] / d x_i for a batch of images, in chunks of ``batch_size`` images."""
-    fn = gradient_function(model, output)
-    grads = np.empty(x.shape, dtype=np.float32)
-    for start in range(0, len(x), batch_size):
-        stop = start + batch_size
-        part = tf.convert_to_tensor(x[start:stop], tf.float32)
-        grads[start:stop] = fn(part, tf.constant(targets[start:stop], tf.int64)).numpy()
-    return grads
+    return fwd.gradients(model, x, targets, output, batch_size)
 
 
 # --------------------------------------------------------------------------- inputs and targets
@@ -268,6 +176,24 @@ def image_batch(model, inputs, targets, method):
     return Batch(x, probs, checks.targets(targets, probs))
 
 
+def image_gradients(model, inputs, targets, method, output="logits"):
+    """:func:`image_batch` and the gradients of each image's target output, in one forward and backward pass."""
+    require_image_model(model, method)
+    choice(output, "output", OUTPUTS)
+    x = checks.image_batch(inputs)
+    shape = tuple(model.outputs[0].shape)
+    if len(shape) != 2 or (shape[1] is not None and shape[1] < 2):
+        returned = (len(x),) + tuple(shape[1:])
+        raise ValueError(
+            f"The model must return (n, classes) probabilities; for {len(x)} inputs it returned shape {returned}."
+        )
+    classes = shape[1]
+    wanted = np.full(len(x), -1) if targets is None else checks.targets(targets, np.zeros((len(x), classes or 2)))
+    probs, used, grads = fwd.outputs_and_gradients(model, x, wanted, output, BATCH)
+    probs = checks.probabilities(probs.astype(np.float64), len(x))
+    return Batch(x, probs, used.astype(np.int64)), grads
+
+
 def text_batch(model, inputs, targets, method):
     """Check a text model and its reviews, run it once over them and resolve ``targets``."""
     require_text_model(model, method)
@@ -276,9 +202,9 @@ def text_batch(model, inputs, targets, method):
     return Batch(texts, probs, checks.targets(targets, probs))
 
 
-def image_attribution(values, batch, method, **params):
+def image_attribution(values, batch, method, base_values=None, **params):
     """An image Attribution from (n, 28, 28) or (n, 28, 28, 1) values; the channel axis is summed away."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 4:
         values = values.sum(axis=-1)
-    return Attribution(values, batch.inputs, batch.targets, method, params, probs=batch.probs)
+    return Attribution(values, batch.inputs, batch.targets, method, params, probs=batch.probs, base_values=base_values)

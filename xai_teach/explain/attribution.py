@@ -1,5 +1,11 @@
-"""``Attribution``: the one result type every explainer returns and every plot understands."""
+"""``Attribution``: the one result type every explainer returns and every plot understands.
 
+:class:`Features` holds what every per-input explanation shares (selecting
+inputs, ranking features, the top features of each input); :class:`Attribution`
+and :class:`xai_teach.senn.Explanation` build on it.
+"""
+
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +23,49 @@ def _finite(values, name):
     return arr
 
 
+class Features:
+    """Shared by explanations that hold one row of feature values per input (``targets``, ``flat``, ``feature_names``).
+
+    Subclasses define ``flat(i)``, ``feature_names(i)`` and ``_select(idx)`` (a copy
+    holding the inputs ``idx``); ``TOP`` is the default ``k`` of :meth:`top_features`.
+    """
+
+    TOP = 10
+
+    def __len__(self):
+        return len(self.targets)
+
+    def __getitem__(self, index):
+        """Select inputs by int, slice or index array; always returns the same type."""
+        return self._select(np.atleast_1d(np.arange(len(self))[index]))
+
+    def rank(self, i):
+        """Rank of each feature of input ``i`` by |value|: 1 for the largest (ties in feature order)."""
+        flat = self.flat(i)
+        rank = np.empty(len(flat), dtype=np.int64)
+        rank[np.argsort(-np.abs(flat), kind="stable")] = np.arange(1, len(flat) + 1)
+        return rank
+
+    def top_features(self, k=None, absolute=True):
+        """The ``k`` most important features of each input as a list of ``(feature, value)`` lists.
+
+        Args:
+            k: how many features to return per input (default :attr:`TOP`).
+            absolute: rank by ``|value|`` (True) or by signed value, most positive first.
+        """
+        k = self.TOP if k is None else k
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"k must be a positive int, got {k!r}.")
+        out = []
+        for i in range(len(self)):
+            flat, names = self.flat(i), self.feature_names(i)
+            order = np.argsort(-(np.abs(flat) if absolute else flat), kind="stable")[:k]
+            out.append([(names[j], float(flat[j])) for j in order])
+        return out
+
+
 @dataclass
-class Attribution:
+class Attribution(Features):
     """Feature attributions for a batch of inputs, produced by one method.
 
     Attributes:
@@ -30,6 +77,9 @@ class Attribution:
         params: the parameters the method ran with (for reproducibility).
         tokens: text only: one list of words per input, aligned with ``values``.
         probs: the model's (n, classes) probabilities for ``inputs``, if known.
+        base_values: (n,) the output the values are measured from, where the method has
+            one: SHAP's expected value of the target class, integrated gradients'
+            f(baseline); completeness reads ``values.sum() == output - base_values``.
     """
 
     values: object
@@ -39,6 +89,7 @@ class Attribution:
     params: dict = field(default_factory=dict)
     tokens: list = None
     probs: np.ndarray = None
+    base_values: np.ndarray = None
 
     def __post_init__(self):
         if not isinstance(self.method, str):
@@ -64,17 +115,18 @@ class Attribution:
             self.values = _finite(self.values, "values")
             if self.values.shape != (n, 28, 28):
                 raise ValueError(f"image attribution values must have shape ({n}, 28, 28), got {self.values.shape}.")
+        if self.base_values is not None:
+            self.base_values = _finite(self.base_values, "base_values")
+            if self.base_values.shape != (n,):
+                raise ValueError(
+                    f"base_values must hold one number per input, shape ({n},); got {self.base_values.shape}."
+                )
 
     @property
     def is_text(self):
         return self.tokens is not None
 
-    def __len__(self):
-        return len(self.targets)
-
-    def __getitem__(self, index):
-        """Select inputs by int, slice or index array; always returns an Attribution."""
-        idx = np.atleast_1d(np.arange(len(self))[index])
+    def _select(self, idx):
         pick = (lambda seq: [seq[i] for i in idx]) if self.is_text else (lambda arr: arr[idx])
         return Attribution(
             values=pick(self.values),
@@ -84,6 +136,7 @@ class Attribution:
             params=self.params,
             tokens=[self.tokens[i] for i in idx] if self.is_text else None,
             probs=None if self.probs is None else self.probs[idx],
+            base_values=None if self.base_values is None else self.base_values[idx],
         )
 
     def flat(self, i):
@@ -94,29 +147,11 @@ class Attribution:
         """Names of the features of input ``i``: ``"r,c"`` for pixels, the words for text."""
         return list(self.tokens[i]) if self.is_text else [f"{r},{c}" for r in range(28) for c in range(28)]
 
-    def top_features(self, k=10, absolute=True):
-        """The ``k`` most important features of each input as a list of ``(feature, value)`` lists.
-
-        Args:
-            k: how many features to return per input.
-            absolute: rank by ``|value|`` (True) or by signed value, most positive first.
-        """
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}.")
-        out = []
-        for i in range(len(self)):
-            flat, names = self.flat(i), self.feature_names(i)
-            order = np.argsort(-(np.abs(flat) if absolute else flat), kind="stable")[:k]
-            out.append([(names[j], float(flat[j])) for j in order])
-        return out
-
     def to_frame(self):
         """A tidy DataFrame: one row per (input, feature) with its value and rank by |value|."""
         frames = []
         for i in range(len(self)):
             flat = self.flat(i)
-            rank = np.empty(len(flat), dtype=np.int64)
-            rank[np.argsort(-np.abs(flat), kind="stable")] = np.arange(1, len(flat) + 1)
             frames.append(
                 pd.DataFrame(
                     {
@@ -124,7 +159,7 @@ class Attribution:
                         "feature": self.feature_names(i),
                         "position": np.arange(len(flat)),
                         "value": flat,
-                        "rank": rank,
+                        "rank": self.rank(i),
                         "target": int(self.targets[i]),
                         "method": self.method,
                     }

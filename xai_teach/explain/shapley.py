@@ -27,7 +27,8 @@ import keras
 import numpy as np
 import shap
 
-from .. import checks, data, models
+from .. import checks, data
+from .. import forward as fwd
 from . import _common as c
 
 # Layer types and activations for which shap's DeepExplainer (TF) has rules; checked before it runs.
@@ -131,7 +132,7 @@ def shap_gradient(
 
 def deep_support(model):
     """Raise a ValueError naming every layer shap's DeepExplainer cannot handle; return None if all is well."""
-    if models.is_text_model(model):
+    if fwd.is_text_model(model):
         raise ValueError(
             f"shap_deep cannot explain {model.name}: it takes strings (and embeds integer word ids), which "
             "shap's DeepExplainer cannot differentiate. Use shap_text, or shap_gradient on images."
@@ -181,9 +182,9 @@ def shap_deep(model, inputs, targets=None, *, background=None, background_size=N
 
     Shrikumar, Greenside & Kundaje 2017 (DeepLIFT) and Lundberg & Lee 2017. The
     values add up exactly to :math:`f_c(x) - \mathrm{mean}_b f_c(b)` (checked
-    here). Only plain layer types are supported (Conv, Dense, pooling, Flatten,
-    Dropout, Softmax and the usual activations); any other model is refused
-    before shap runs, with a message naming the layers: use :func:`shap_gradient`
+    here); the result's ``base_values`` hold :math:`\mathrm{mean}_b f_c(b)`. Only
+    plain layer types are supported (Conv, Dense, pooling, Flatten, Dropout,
+    Softmax and the usual activations); any other model is refused before shap runs, with a message naming the layers: use :func:`shap_gradient`
     for those. Cost: one gradient pass over ``2 * background_size`` images per
     input, plus one graph trace per target class.
 
@@ -222,7 +223,7 @@ def shap_deep(model, inputs, targets=None, *, background=None, background_size=N
             f"shap_deep: the DeepExplainer values miss f(x) - E[f(background)] by up to {np.abs(gap).max():.3g}; "
             "some operation of this model has no DeepLIFT rule in shap. Use shap_gradient instead."
         )
-    return c.image_attribution(values, batch, "shap_deep", background_size=len(bg))
+    return c.image_attribution(values, batch, "shap_deep", base_values=expected, background_size=len(bg))
 
 
 # --------------------------------------------------------------------------- Partition explainer
@@ -249,7 +250,8 @@ def shap_partition(
     ``shap.Explainer`` with a ``shap.maskers.Image`` masker: pixels are grouped
     into a hierarchy of rectangles; masking groups (and recursing into the
     groups that change the output most, up to ``max_evals`` model calls per
-    image) gives values that add up to ``f_c(x) - f_c(fully masked image)``.
+    image) gives values that add up to ``f_c(x) - f_c(fully masked image)``; the
+    result's ``base_values`` hold ``f_c(fully masked image)``.
 
     Args:
         model: an MNIST model.
@@ -272,6 +274,7 @@ def shap_partition(
         lambda x: c.forward(model, x, output, batch_size), _masker(masker), algorithm="partition"
     )
     values = np.empty(batch.inputs.shape, dtype=np.float64)
+    base = np.empty(len(batch))
     with c.numpy_global_seed(c.seed(random_state)):
         for target in np.unique(batch.targets):
             idx = np.flatnonzero(batch.targets == target)
@@ -279,4 +282,5 @@ def shap_partition(
                 batch.inputs[idx], max_evals=max_evals, batch_size=batch_size, outputs=np.array([target]), silent=True
             )
             values[idx] = out.values[..., 0]
-    return c.image_attribution(values, batch, "shap_partition")
+            base[idx] = np.asarray(out.base_values).reshape(len(idx), -1)[:, 0]
+    return c.image_attribution(values, batch, "shap_partition", base_values=base)

@@ -32,6 +32,8 @@ from .attribution import Attribution
 STRIP = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'  #: what Keras' "lower_and_strip_punctuation" deletes
 UNK = "[UNK]"  #: replacement of a removed word: the vectorizers map it to the unknown-word id 1
 TEXT_BATCH = 500  #: reviews per model call
+#: longest review shap_text explains: shap's text masker builds its word hierarchy in quadratic time
+SHAP_MAX_WORDS = 1000
 
 
 def vectorizer(model, method="tokenize"):
@@ -162,7 +164,8 @@ def shap_text(
     """SHAP for text: ``shap.Explainer`` with a ``shap.maskers.Text`` masker over the model's tokens.
 
     A masked word becomes ``[UNK]`` (one per word, so positions are kept). The
-    values add up to ``f_c(review) - f_c(all words [UNK])``.
+    values add up to ``f_c(review) - f_c(all words [UNK])``; the result's
+    ``base_values`` hold ``f_c(all words [UNK])``.
 
     Args:
         model: an IMDB model.
@@ -192,14 +195,26 @@ def shap_text(
                 f"algorithm='permutation' needs max_evals >= 2 x words + 1 = {2 * longest + 1} "
                 f"for a review of {longest} words, got {max_evals}."
             )
+    longest = max(len(t) for t in tokens)
+    if longest > SHAP_MAX_WORDS:
+        raise ValueError(
+            f"shap_text explains reviews of at most {SHAP_MAX_WORDS} words (shap's text masker takes quadratic "
+            f"time); one review has {longest} after tokenizing: cut it first, e.g. "
+            f"' '.join(review.split()[:{SHAP_MAX_WORDS}])."
+        )
     classify = _classifier(model, output, batch_size)
     masker = shap.maskers.Text(" ", mask_token=UNK, collapse_mask_token=False)
-    values = []
+    values, base = [], []
     if algorithm == "permutation" and seed is not None:
         _seed_numba(seed)
     with c.numpy_global_seed(seed):
         explainer = shap.Explainer(lambda s: classify(list(s)), masker, algorithm=algorithm, seed=seed)
         for words, target in zip(tokens, batch.targets):
+            if len(words) == 1:  # shap fails on one word; its Shapley value is exactly f(word) - f([UNK])
+                out = classify([words[0], UNK])
+                values.append(np.array([out[0, target] - out[1, target]]))
+                base.append(out[1, target])
+                continue
             # Every class is explained and the target's column kept (shap's permutation explainer
             # ignores ``outputs=``; for two classes the partition explainer's search is the same either way).
             out = explainer([" ".join(words)], max_evals=max_evals, batch_size=batch_size, silent=True)
@@ -207,7 +222,10 @@ def shap_text(
             if len(row) != len(words):
                 raise RuntimeError(f"shap split a review into {len(row)} parts instead of its {len(words)} words.")
             values.append(row)
-    return _attribution(values, batch, tokens, "shap_text")
+            base.append(np.asarray(out.base_values).reshape(-1)[target])
+    attr = _attribution(values, batch, tokens, "shap_text")
+    attr.base_values = np.asarray(base, dtype=np.float64)  # f_c(every word [UNK])
+    return attr
 
 
 # --------------------------------------------------------------------------- model internals
@@ -264,7 +282,7 @@ def attention(model, inputs, targets=None, *, head=None):
     return _attribution(values, batch, tokens, "attention")
 
 
-@c.explainer
+@c.explainer(kinds=("image", "text"))
 def gradient_x_input(model, inputs, targets=None, *, output="logits"):
     """Gradient x input: how each word's embedding (or each pixel) pushes the class score.
 
@@ -286,10 +304,8 @@ def gradient_x_input(model, inputs, targets=None, *, output="logits"):
         output: ``"logits"`` (default) or ``"probs"``: which score is differentiated.
     """
     c.require_model(model, "gradient_x_input")
-    if not models.is_text_model(model):
-        c.choice(output, "output", c.OUTPUTS)
-        batch = c.image_batch(model, inputs, targets, "gradient_x_input")
-        grads = c.gradients(model, batch.inputs, batch.targets, output)
+    if not c.fwd.is_text_model(model):
+        batch, grads = c.image_gradients(model, inputs, targets, "gradient_x_input", output)
         return c.image_attribution(grads * batch.inputs, batch, "gradient_x_input")
     c.require_text_model(model, "gradient_x_input")
     c.choice(output, "output", c.OUTPUTS)

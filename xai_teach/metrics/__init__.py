@@ -1,7 +1,7 @@
 """Measuring whether explanations are faithful, stable and sane.
 
 Every metric has the call shape
-``metric(model, inputs, attribution_or_explain_fn, targets=None, ...)``: pass a
+``metric(model, inputs, attribution_or_explain_fn, *, targets=None, ...)``: pass a
 precomputed :class:`~xai_teach.explain.Attribution` (or an ``(n, 28, 28)``
 array), or an explainer ``explain_fn(model, inputs, targets=None) -> Attribution``
 (bind parameters with :func:`functools.partial`). Scores come back as a
@@ -26,15 +26,19 @@ metric                          question                                        
 :func:`localisation`            how much attribution lies in a known region?                higher
 ==============================  ==========================================================  ========
 
+Every metric is registered with ``@metric(better=...)`` (:mod:`.registry`) and
+listed in :data:`METRICS`; its parameters after the attribution are keyword-only
+(``targets=``, ``output="logits"|"probs"``, ``random_state=``, ...).
 :func:`report` runs chosen metrics over several explainers into one DataFrame;
 :func:`summary` and :func:`plot_report` compare them. Progress bars appear only
 in a terminal or a live notebook; set ``XAI_TEACH_PROGRESS=0`` to silence them.
 """
 
-from ._common import Result
 from .agreement import agreement, kendall, localisation, spearman, top_k_overlap
 from .faithfulness import deletion, faithfulness_correlation, faithfulness_estimate, insertion, pixel_flipping
+from .registry import metric
 from .report import METRICS, plot_report, report, summary
+from .result import Result
 from .sanity import Randomisation, cascading_randomisation, label_randomisation
 from .stability import background_ablation, local_lipschitz, max_sensitivity, seed_variance
 
@@ -54,6 +58,7 @@ __all__ = [
     "local_lipschitz",
     "localisation",
     "max_sensitivity",
+    "metric",
     "pixel_flipping",
     "plot_report",
     "report",

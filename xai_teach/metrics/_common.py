@@ -1,4 +1,4 @@
-"""Shared plumbing of the metrics: checked inputs, batched forward passes, results, progress bars.
+"""What the metrics share: checked inputs and explanations, the forward pass they count, small statistics.
 
 Every metric takes ``(model, inputs, explanation, targets=None, ...)`` where
 ``explanation`` is a precomputed :class:`~xai_teach.explain.Attribution`, an
@@ -8,96 +8,40 @@ with :func:`functools.partial`). :func:`prepare` turns all of them into one
 checked form so that the metric functions stay short.
 """
 
-import os
-import sys
 import warnings
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import tensorflow as tf
-from tqdm.auto import tqdm
 
-from .. import checks, models
+from .. import checks
+from .. import forward as fwd
+from .. import progress as progress_bars
 from ..explain.attribution import Attribution
+from .result import Result  # noqa: F401  (metrics build their Result through this module)
 
 N_PIXELS = 28 * 28
 MAX_DRAWS = checks.MAX_DRAWS
 positive_int = checks.positive_int
 
 
-# --------------------------------------------------------------------------- progress bars
+# --------------------------------------------------------------------------- progress bars and forward passes
+
+progress = progress_bars.bar
+interactive = progress_bars.interactive
+check_output = fwd.check_output
 
 
-def interactive():
-    """True in a terminal or a live Jupyter kernel; ``XAI_TEACH_PROGRESS=0``/``1`` overrides.
+def forward(model, inputs, output="probs", batch_size=None):
+    """The model's ``(n, classes)`` probabilities (or logits) as float64, batched, refusing NaN/inf outputs.
 
-    Builds that execute notebooks (jupyter-book, CI) should set ``XAI_TEACH_PROGRESS=0``
-    so that no progress bar ends up in the rendered pages.
+    Images go in as float32 ``(n, 28, 28, 1)``; text as a list of str. The model
+    runs through :func:`xai_teach.forward.predict` (one compiled function per model),
+    so a metric's cost is the cost of these calls.
     """
-    env = os.environ.get("XAI_TEACH_PROGRESS")
-    if env is not None:
-        return env.strip().lower() not in ("", "0", "false", "no", "off")
-    stream = sys.stderr
-    if stream is not None and hasattr(stream, "isatty") and stream.isatty():
-        return True
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def progress(iterable, total=None, desc=None, show=None):
-    """Wrap ``iterable`` in a ``tqdm.auto`` bar, shown only when ``show`` (None: :func:`interactive`)."""
-    show = interactive() if show is None else bool(show)
-    return tqdm(iterable, total=total, desc=desc, disable=not show, leave=False)
-
-
-# --------------------------------------------------------------------------- forward passes
-
-_FORWARD = weakref.WeakKeyDictionary()
-
-
-def _compiled(model, output):
-    """A ``tf.function`` of the model (or its logits) with a fixed signature: traced once per model."""
-    cache = _FORWARD.setdefault(model, {})
-    if output not in cache:
-        if output == "logit":
-            try:
-                target = models.logits_model(model)
-            except ValueError as err:
-                raise ValueError(f"output='logit' needs a layer named 'logits' in the model: {err}") from err
-        else:
-            target = model
-        spec = model.inputs[0]
-        dtype = tf.string if models.is_text_model(model) else tf.float32
-        signature = [tf.TensorSpec((None,) + tuple(spec.shape[1:]), dtype)]
-        cache[output] = tf.function(lambda x: target(x, training=False), input_signature=signature)
-    return cache[output]
-
-
-def check_output(output):
-    if output not in ("probability", "logit"):
-        raise ValueError(f"output must be 'probability' or 'logit', got {output!r}.")
-    return output
-
-
-def forward(model, inputs, output="probability", batch_size=500):
-    """The model's ``(n, classes)`` probabilities (or logits) in batches of ``batch_size``.
-
-    Images go in as float32 ``(n, 28, 28, 1)``; text as a list of str. The
-    model runs in inference mode through one compiled function per model, so a
-    metric's cost is the cost of these calls.
-    """
-    check_output(output)
-    fn = _compiled(model, output)
-    text = models.is_text_model(model)
+    output = fwd.check_output(output)
+    text = fwd.is_text_model(model)
     n = len(inputs)
-    chunks = []
-    for start in range(0, n, batch_size):
-        part = inputs[start : start + batch_size]
-        chunks.append(fn(tf.constant(list(part)) if text else tf.convert_to_tensor(part, tf.float32)).numpy())
-    out = np.concatenate(chunks).astype(np.float64)
+    out = fwd.predict(model, list(inputs) if text else inputs, output, batch_size).astype(np.float64)
     if not np.all(np.isfinite(out)):
         bad = np.flatnonzero(~np.all(np.isfinite(out), axis=1))
         hint = (
@@ -107,12 +51,19 @@ def forward(model, inputs, output="probability", batch_size=500):
             else f" (e.g. input {bad[0]})"
         )
         raise ValueError(f"The model returned NaN/inf for {len(bad)} of {n} inputs{hint}.")
-    if output == "probability":
+    if output == "probs":
         checks.probabilities(out, n)
     return out
 
 
-def check_batch_size(batch_size):
+def check_batch_size(batch_size, model=None):
+    """A positive int, or None for the default of the model's kind of data (:data:`xai_teach.forward.BATCH`)."""
+    if batch_size is None:
+        return None if model is None else fwd.batch_size_for(model)
+    return fwd.batch_size_for(model, batch_size) if model is not None else _positive(batch_size)
+
+
+def _positive(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
     return int(batch_size)
@@ -145,10 +96,10 @@ class Prepared:
 
 def check_inputs(model, inputs):
     """Images as (n, 28, 28, 1) float32 or reviews as a list of str, as the model expects."""
-    return checks.text_batch(inputs) if models.is_text_model(model) else checks.image_batch(inputs)
+    return checks.text_batch(inputs) if fwd.is_text_model(model) else checks.image_batch(inputs)
 
 
-def resolve_targets(model, inputs, targets, batch_size=500):
+def resolve_targets(model, inputs, targets, batch_size=None):
     """One class per input: ``targets`` checked, or the model's predicted class when None."""
     return checks.targets(targets, forward(model, inputs, batch_size=batch_size))
 
@@ -202,7 +153,7 @@ def _image_values(values, n, what):
     return arr
 
 
-def prepare(model, inputs, explanation, targets=None, batch_size=500, what="attribution"):
+def prepare(model, inputs, explanation, targets=None, batch_size=None, what="attribution"):
     """Check inputs and explanation together; compute the attribution if given an explainer.
 
     Args:
@@ -233,7 +184,7 @@ def prepare(model, inputs, explanation, targets=None, batch_size=500, what="attr
 
 
 def require_images(model, metric):
-    if models.is_text_model(model):
+    if fwd.is_text_model(model):
         raise TypeError(f"{metric} works on image models; for text models use deletion or insertion.")
 
 
@@ -245,10 +196,9 @@ def require_callable(explain_fn, metric):
         )
 
 
-def check_seed(seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {seed!r}.")
-    return seed
+def check_seed(seed, name="random_state"):
+    """An int seed >= 0 or None (see :func:`xai_teach.checks.random_state`)."""
+    return checks.random_state(seed, name)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -274,77 +224,6 @@ def warn_undefined(values, metric, why, stacklevel=3):
             stacklevel=stacklevel,
         )
     return values
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class Result:
-    """The outcome of one metric on a batch: one score per input, plus a curve where there is one.
-
-    Attributes:
-        metric: the metric's name, e.g. ``"deletion"``.
-        scores: float array (n,): the metric per input (for curves: the normalised AUC).
-        targets: int array (n,): the class whose output was measured.
-        better: ``"lower"`` or ``"higher"``: which direction means a better explanation.
-        curve: curves only: (n, steps + 1) model output after each step.
-        fractions: curves only: (steps + 1,) fraction of features removed/inserted at each step.
-        details: further arrays (e.g. per-sample ratios) for plots and exercises.
-    """
-
-    metric: str
-    scores: np.ndarray
-    targets: np.ndarray
-    better: str
-    curve: np.ndarray = None
-    fractions: np.ndarray = None
-    details: dict = field(default_factory=dict)
-
-    @property
-    def auc(self):
-        """Normalised area under the curve per input (curves only)."""
-        if self.curve is None:
-            raise AttributeError(f"{self.metric} has no curve, hence no AUC; read .scores.")
-        return self.scores
-
-    @property
-    def mean(self):
-        """Mean score over the inputs (NaN scores left out)."""
-        ok = self.scores[~np.isnan(self.scores)]
-        return float(ok.mean()) if len(ok) else float("nan")
-
-    @property
-    def sem(self):
-        """Standard error of the mean score."""
-        ok = self.scores[~np.isnan(self.scores)]
-        return float(ok.std(ddof=1) / np.sqrt(len(ok))) if len(ok) > 1 else float("nan")
-
-    def to_frame(self):
-        """Tidy DataFrame: one row per input with its target and score."""
-        return pd.DataFrame(
-            {"metric": self.metric, "input": np.arange(len(self.scores)), "target": self.targets, "value": self.scores}
-        )
-
-    def plot(self, ax=None, label=None):
-        """Draw the mean curve with a band of one standard deviation; returns the axes."""
-        import matplotlib.pyplot as plt
-
-        if self.curve is None:
-            raise AttributeError(f"{self.metric} has no curve to plot.")
-        ax = ax if ax is not None else plt.subplots(figsize=(4, 3))[1]
-        mean, std = self.curve.mean(0), self.curve.std(0)
-        name = label or self.metric
-        ax.plot(self.fractions, mean, label=f"{name} (AUC {self.mean:.3f})")
-        ax.fill_between(self.fractions, mean - std, mean + std, alpha=0.2)
-        ax.set_xlabel(self.details.get("xlabel", "fraction of features"))
-        ax.set_ylabel(self.details.get("ylabel", "output for the target class"))
-        ax.legend(fontsize=8)
-        return ax
-
-    def __repr__(self):
-        kind = "curve, " if self.curve is not None else ""
-        return f"Result({self.metric}: {kind}n={len(self.scores)}, mean={self.mean:.4g}, {self.better} is better)"
 
 
 def trapezoid_auc(curve, fractions):

@@ -17,6 +17,7 @@ from scipy.stats import kendalltau, rankdata
 
 from ..explain.attribution import Attribution
 from . import _common as c
+from .registry import metric
 
 
 def value_list(attribution, what="attribution"):
@@ -145,7 +146,7 @@ def top_k_overlap(a, b, k=10, absolute=True):
     return np.array([np.intersect1d(_top(u, k, absolute), _top(v, k, absolute)).size / k for u, v in zip(a, b)])
 
 
-def agreement(model, inputs, attribution_a, attribution_b, targets=None, k=10, absolute=True):
+def agreement(model, inputs, attribution_a, attribution_b, *, targets=None, k=10, absolute=True):
     """Spearman, Kendall and top-k overlap between two explanations (or explainers) of the same inputs.
 
     Used e.g. to ask whether attention agrees with gradients, LIME or SHAP on
@@ -204,7 +205,8 @@ def _mask_list(mask, p):
     return out
 
 
-def localisation(model, inputs, attribution, targets=None, mask=None, mass="positive"):
+@metric(better="higher")
+def localisation(model, inputs, attribution, *, targets=None, mask=None, mass="positive"):
     r"""Share of the attribution mass that falls inside a known region (relevance mass accuracy,
     Arras, Osman & Samek 2022, *CLEVR-XAI: A benchmark dataset for the ground truth evaluation of
     neural network explanations*, Information Fusion).
@@ -233,4 +235,4 @@ def localisation(model, inputs, attribution, targets=None, mask=None, mass="posi
         total = w.sum()
         scores.append(w[m].sum() / total if total > 0 else np.nan)
     scores = c.warn_undefined(np.array(scores), "localisation", "the explanation has no mass")
-    return c.Result(metric="localisation", scores=scores, targets=p.targets, better="higher", details={"mass": mass})
+    return c.Result(metric="localisation", scores=scores, targets=p.targets, details={"mass": mass})

@@ -29,9 +29,11 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from . import _common as c
+from .registry import metric
 
 BLUR_SIGMA = 2.0  #: standard deviation in pixels of the "blur" baseline
 UNK = "[UNK]"  #: replacement word of the text baseline "unk"
+LABEL = {"probs": "probability", "logits": "logit"}  #: axis label of each output
 
 
 def baseline_values(x, baseline):
@@ -58,25 +60,30 @@ def baseline_values(x, baseline):
     return np.full_like(flat, float(baseline))
 
 
-def ranks(values, absolute=False):
-    """Rank of every feature, 0 = most important; ties keep feature order (stable sort).
+def ranks(values, absolute=False, random_state=0):
+    """Rank of every feature, 0 = most important; ties are broken at random under ``random_state``.
+
+    Breaking ties by feature order would let a constant attribution score by pixel
+    order (deleting the top rows first); a random order among equal values does not.
 
     Args:
         values: (n, d) attributions.
         absolute: rank by |value| (True) or by signed value, most positive first (False).
+        random_state: seed of the tie-breaking order (None: fresh randomness).
     """
     score = np.abs(values) if absolute else values
-    order = np.argsort(-score, axis=1, kind="stable")
+    tiebreak = np.random.default_rng(random_state).random(score.shape)
+    order = np.lexsort((tiebreak, -score), axis=-1)
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1)
     return rank
 
 
-def _image_curve(model, p, replacement, counts, insert, absolute, output, batch_size, show, desc):
+def _image_curve(model, p, replacement, counts, insert, absolute, output, batch_size, show, desc, random_state):
     """Model output after changing the ``counts[j]`` top-ranked pixels of every image, one pass per step."""
     n = len(p)
     flat = p.inputs.reshape(n, c.N_PIXELS)
-    rank = ranks(p.values, absolute)
+    rank = ranks(p.values, absolute, random_state)
     rows = np.arange(n)
     curve = np.empty((n, len(counts)))
     for j, k in enumerate(c.progress(counts, desc=desc, show=show)):
@@ -87,14 +94,15 @@ def _image_curve(model, p, replacement, counts, insert, absolute, output, batch_
     return curve
 
 
-def _text_curve(model, p, steps, insert, baseline, absolute, output, batch_size):
+def _text_curve(model, p, steps, insert, baseline, absolute, output, batch_size, random_state):
     """Model output after deleting/inserting words in rank order; all steps of all reviews in one call."""
     if baseline not in ("unk", "remove"):
         raise ValueError(f"for text, baseline must be 'unk' or 'remove', got {baseline!r}.")
     texts = []
+    rng = np.random.default_rng(random_state)
     for tokens, values in zip(p.tokens, p.values):
         words = np.array(tokens, dtype=object)
-        rank = ranks(values[None], absolute)[0]
+        rank = ranks(values[None], absolute, rng)[0]
         for k in np.round(np.linspace(0, len(words), steps + 1)).astype(int):
             keep = (rank < k) if insert else (rank >= k)
             texts.append(" ".join(words[keep] if baseline == "remove" else np.where(keep, words, UNK)))
@@ -104,15 +112,16 @@ def _text_curve(model, p, steps, insert, baseline, absolute, output, batch_size)
 
 
 def _curve_metric(
-    name, insert, model, inputs, attribution, targets, steps, baseline, absolute, output, batch_size, show
+    name, insert, model, inputs, attribution, targets, steps, baseline, absolute, output, batch_size, show, seed
 ):
-    c.check_output(output)
-    batch_size = c.check_batch_size(batch_size)
+    output = c.check_output(output)
+    batch_size = c.check_batch_size(batch_size, model)
+    seed = c.check_seed(seed)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     if p.is_text:
         steps = c.positive_int(steps, "steps", high=c.MAX_DRAWS)
         curve = _text_curve(
-            model, p, steps, insert, "unk" if baseline is None else baseline, absolute, output, batch_size
+            model, p, steps, insert, "unk" if baseline is None else baseline, absolute, output, batch_size, seed
         )
         fractions = np.linspace(0, 1, steps + 1)
         feature = "words"
@@ -120,7 +129,7 @@ def _curve_metric(
         steps = c.positive_int(steps, "steps", high=c.N_PIXELS)
         counts = np.round(np.linspace(0, c.N_PIXELS, steps + 1)).astype(int)
         replacement = baseline_values(p.inputs, "zero" if baseline is None else baseline)
-        curve = _image_curve(model, p, replacement, counts, insert, absolute, output, batch_size, show, name)
+        curve = _image_curve(model, p, replacement, counts, insert, absolute, output, batch_size, show, name, seed)
         fractions = counts / c.N_PIXELS
         feature = "pixels"
     return c.Result(
@@ -130,20 +139,23 @@ def _curve_metric(
         better="higher" if insert else "lower",
         curve=curve,
         fractions=fractions,
-        details={"xlabel": f"fraction of {feature} {'inserted' if insert else 'deleted'}", "ylabel": output},
+        details={"xlabel": f"fraction of {feature} {'inserted' if insert else 'deleted'}", "ylabel": LABEL[output]},
     )
 
 
+@metric(better="lower")
 def deletion(
     model,
     inputs,
     attribution,
+    *,
     targets=None,
     steps=28,
     baseline=None,
     absolute=False,
-    output="probability",
-    batch_size=500,
+    output="probs",
+    random_state=0,
+    batch_size=None,
     progress=None,
 ):
     r"""Deletion curve and its normalised AUC (Petsiuk, Das & Saenko 2018, *RISE: Randomized Input
@@ -167,28 +179,44 @@ def deletion(
         baseline: what a removed feature becomes (module docstring); None: ``"zero"`` for images,
             ``"unk"`` for text.
         absolute: rank features by |attribution| instead of by signed value (most positive first).
-        output: measure ``"probability"`` (softmax) or ``"logit"`` of the target class.
-        batch_size: images per forward pass.
+        output: measure ``"probs"`` (softmax) or ``"logits"`` of the target class.
+        random_state: seed of the order among features with equal attribution (ties are broken at random).
+        batch_size: inputs per forward pass (None: 1000 images or 250 reviews).
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
         Result with ``curve`` (n, steps + 1), ``fractions`` (steps + 1,), ``auc`` (n,) and ``mean``.
     """
     return _curve_metric(
-        "deletion", False, model, inputs, attribution, targets, steps, baseline, absolute, output, batch_size, progress
+        "deletion",
+        False,
+        model,
+        inputs,
+        attribution,
+        targets,
+        steps,
+        baseline,
+        absolute,
+        output,
+        batch_size,
+        progress,
+        random_state,
     )
 
 
+@metric(better="higher")
 def insertion(
     model,
     inputs,
     attribution,
+    *,
     targets=None,
     steps=28,
     baseline=None,
     absolute=False,
-    output="probability",
-    batch_size=500,
+    output="probs",
+    random_state=0,
+    batch_size=None,
     progress=None,
 ):
     r"""Insertion curve and its normalised AUC (Petsiuk, Das & Saenko 2018, *RISE*, BMVC).
@@ -205,21 +233,36 @@ def insertion(
     Arguments as for :func:`deletion`.
     """
     return _curve_metric(
-        "insertion", True, model, inputs, attribution, targets, steps, baseline, absolute, output, batch_size, progress
+        "insertion",
+        True,
+        model,
+        inputs,
+        attribution,
+        targets,
+        steps,
+        baseline,
+        absolute,
+        output,
+        batch_size,
+        progress,
+        random_state,
     )
 
 
+@metric(better="lower")
 def pixel_flipping(
     model,
     inputs,
     attribution,
+    *,
     targets=None,
     pixels_per_step=4,
     flip="invert",
     order="most_relevant",
     max_fraction=1.0,
-    output="logit",
-    batch_size=500,
+    output="logits",
+    random_state=0,
+    batch_size=None,
     progress=None,
 ):
     r"""Pixel-flipping curve (Bach, Binder, Montavon, Klauschen, Müller & Samek 2015, *On Pixel-Wise
@@ -244,13 +287,15 @@ def pixel_flipping(
         flip: ``"invert"`` or any deletion baseline (``"zero"``, ``"mean"``, ``"blur"``, a float).
         order: ``"most_relevant"`` or ``"least_relevant"`` first.
         max_fraction: stop after flipping this fraction of the pixels.
-        output: ``"logit"`` (default) or ``"probability"`` of the target class.
-        batch_size: images per forward pass.
+        output: ``"logits"`` (default) or ``"probs"`` of the target class.
+        random_state: seed of the order among pixels with equal relevance (ties are broken at random).
+        batch_size: images per forward pass (None: 1000).
         progress: show a progress bar (None: only in an interactive session).
     """
     c.require_images(model, "pixel_flipping")
-    c.check_output(output)
-    batch_size = c.check_batch_size(batch_size)
+    output = c.check_output(output)
+    batch_size = c.check_batch_size(batch_size, model)
+    seed = c.check_seed(random_state)
     pixels_per_step = c.positive_int(pixels_per_step, "pixels_per_step", high=c.N_PIXELS)
     if order not in ("most_relevant", "least_relevant"):
         raise ValueError(f"order must be 'most_relevant' or 'least_relevant', got {order!r}.")
@@ -263,7 +308,9 @@ def pixel_flipping(
         p.values = -p.values
     last = int(round(max_fraction * c.N_PIXELS))
     counts = np.unique(np.append(np.arange(0, last, pixels_per_step), last))
-    curve = _image_curve(model, p, replacement, counts, False, False, output, batch_size, progress, "pixel flipping")
+    curve = _image_curve(
+        model, p, replacement, counts, False, False, output, batch_size, progress, "pixel flipping", seed
+    )
     fractions = counts / c.N_PIXELS
     return c.Result(
         metric="pixel_flipping",
@@ -272,28 +319,30 @@ def pixel_flipping(
         better="lower" if order == "most_relevant" else "higher",
         curve=curve,
         fractions=fractions,
-        details={"xlabel": "fraction of pixels flipped", "ylabel": output, "order": order},
+        details={"xlabel": "fraction of pixels flipped", "ylabel": LABEL[output], "order": order},
     )
 
 
 def _correlation(metric, relevances, drops, targets, what, details):
     """Per input, the Pearson correlation of relevances and drops; NaN, with a warning, where either is constant."""
-    why = f"{what} or drop is constant; all drops 0 may mean a saturated probability: try output='logit'"
-    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why, stacklevel=4)
-    return c.Result(metric, scores, targets, better="higher", details={**details, "drops": drops})
+    why = f"{what} or drop is constant; all drops 0 may mean a saturated probability: try output='logits'"
+    scores = c.warn_undefined(c.rowwise_pearson(relevances, drops), metric, why, stacklevel=5)
+    return c.Result(metric, scores, targets, details={**details, "drops": drops})
 
 
+@metric(better="higher")
 def faithfulness_correlation(
     model,
     inputs,
     attribution,
+    *,
     targets=None,
     subset_size=56,
     n_subsets=100,
     baseline="zero",
-    output="probability",
-    seed=0,
-    batch_size=500,
+    output="probs",
+    random_state=0,
+    batch_size=None,
     progress=None,
 ):
     r"""Faithfulness correlation (Bhatt, Weller & Moura 2020, *Evaluating and Aggregating
@@ -316,9 +365,9 @@ def faithfulness_correlation(
         subset_size: pixels per random subset.
         n_subsets: random subsets per image (all evaluated in batched forward passes).
         baseline: what the subset's pixels become: ``"zero"``, ``"mean"``, ``"blur"`` or a float.
-        output: correlate with the drop in ``"probability"`` or ``"logit"``.
-        seed: seeds the random subsets; the same seed gives the same subsets.
-        batch_size: images per forward pass.
+        output: correlate with the drop in ``"probs"`` or ``"logits"``.
+        random_state: seeds the random subsets; the same seed gives the same subsets.
+        batch_size: images per forward pass (None: 1000).
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
@@ -326,13 +375,13 @@ def faithfulness_correlation(
         ``details`` holds ``attribution_sums`` and ``drops``, both (n, n_subsets), for scatter plots.
     """
     c.require_images(model, "faithfulness_correlation")
-    batch_size = c.check_batch_size(batch_size)
+    batch_size = c.check_batch_size(batch_size, model)
     subset_size = c.positive_int(subset_size, "subset_size", high=c.N_PIXELS)
     n_subsets = c.positive_int(n_subsets, "n_subsets", low=2, high=c.MAX_DRAWS)
-    c.check_output(output)
+    output = c.check_output(output)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     n = len(p)
-    rng = np.random.default_rng(c.check_seed(seed))
+    rng = np.random.default_rng(c.check_seed(random_state))
     flat = p.inputs.reshape(n, c.N_PIXELS)
     replacement = baseline_values(p.inputs, baseline)
     full = c.forward(model, p.inputs, output, batch_size)[np.arange(n), p.targets]
@@ -355,15 +404,17 @@ def faithfulness_correlation(
     )
 
 
+@metric(better="higher")
 def faithfulness_estimate(
     model,
     inputs,
     attribution,
+    *,
     targets=None,
     patch_size=1,
     baseline="zero",
-    output="probability",
-    batch_size=500,
+    output="probs",
+    batch_size=None,
     progress=None,
 ):
     r"""Faithfulness estimate of the SENN paper (Alvarez-Melis & Jaakkola 2018, *Towards Robust
@@ -381,25 +432,25 @@ def faithfulness_estimate(
     through the model. Such features still count as points of the correlation.
     A confident model's float32 probability sits at 1.0 and barely moves when one
     pixel goes (drops of 0 or of one float32 step, about 6e-8), which makes the
-    correlation meaningless: prefer ``output="logit"`` for confident models.
+    correlation meaningless: prefer ``output="logits"`` for confident models.
 
     Args:
         model, inputs, attribution, targets: as for :func:`deletion` (images only).
         patch_size: side of the square features; must divide 28 (1, 2, 4, 7, 14).
         baseline: ``"zero"``, ``"mean"``, ``"blur"`` or a float.
-        output: correlate with the drop in ``"probability"`` or ``"logit"``.
-        batch_size: images per forward pass.
+        output: correlate with the drop in ``"probs"`` or ``"logits"``.
+        batch_size: images per forward pass (None: 1000).
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
         Result; ``details`` holds ``relevances`` and ``drops``, both (n, features).
     """
     c.require_images(model, "faithfulness_estimate")
-    batch_size = c.check_batch_size(batch_size)
+    batch_size = c.check_batch_size(batch_size, model)
     patch_size = c.positive_int(patch_size, "patch_size", high=28)
     if 28 % patch_size:
         raise ValueError(f"patch_size must divide 28 (1, 2, 4, 7, 14, 28), got {patch_size}.")
-    c.check_output(output)
+    output = c.check_output(output)
     p = c.prepare(model, inputs, attribution, targets, batch_size)
     n, side = len(p), 28 // patch_size
     patch_of = (np.arange(28)[:, None] // patch_size * side + np.arange(28)[None, :] // patch_size).ravel()

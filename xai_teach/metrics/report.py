@@ -10,25 +10,13 @@ is a function of the frame: ``metrics.plot_report(metrics.report(...))``.)
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..explain.attribution import Attribution
 from . import _common as c
-from .agreement import localisation
-from .faithfulness import deletion, faithfulness_correlation, faithfulness_estimate, insertion, pixel_flipping
-from .stability import local_lipschitz, max_sensitivity
+from . import agreement, faithfulness, registry, stability  # noqa: F401  (register their metrics)
 
-#: name -> (function, needs an explainer (re-explains) rather than an attribution, better direction)
-METRICS = {
-    "deletion": (deletion, False, "lower"),
-    "insertion": (insertion, False, "higher"),
-    "pixel_flipping": (pixel_flipping, False, "lower"),
-    "faithfulness_correlation": (faithfulness_correlation, False, "higher"),
-    "faithfulness_estimate": (faithfulness_estimate, False, "higher"),
-    "localisation": (localisation, False, "higher"),
-    "lipschitz": (local_lipschitz, True, "lower"),
-    "max_sensitivity": (max_sensitivity, True, "lower"),
-}
-SEEDED = {"faithfulness_correlation", "lipschitz", "max_sensitivity"}
-WITH_PROGRESS = {"deletion", "insertion", "pixel_flipping", "faithfulness_correlation", "faithfulness_estimate"}
+#: every registered metric by name (:func:`xai_teach.metrics.registry.metric` adds to it)
+METRICS = registry.METRICS
 
 
 def _check_request(explainers, metrics, params):
@@ -38,10 +26,11 @@ def _check_request(explainers, metrics, params):
         metrics = (metrics,)
     if not isinstance(metrics, (list, tuple)) or not all(isinstance(m, str) for m in metrics):
         raise TypeError(f"metrics must be a metric name or a list of them, got {metrics!r}.")
-    unknown = [m for m in metrics if m not in METRICS]
+    known = set(registry.METRICS) | set(registry.ALIASES)
+    unknown = [m for m in metrics if m not in known]
     if unknown or not metrics:
         what = f"unknown metric(s) {unknown}" if unknown else "metrics is empty"
-        raise ValueError(f"{what}; choose from {sorted(METRICS)}.")
+        raise ValueError(f"{what}; choose from {sorted(registry.METRICS)}.")
     params = {} if params is None else dict(params)
     extra = sorted(set(params) - set(metrics))
     if extra:
@@ -50,7 +39,7 @@ def _check_request(explainers, metrics, params):
         if not callable(explanation) and not isinstance(explanation, Attribution):
             raise TypeError(f"explainers[{name!r}] must be an explain_fn or an Attribution.")
         if isinstance(explanation, Attribution):
-            needs_fn = [m for m in metrics if METRICS[m][1]]
+            needs_fn = [m for m in metrics if registry.spec(m).explainer]
             if needs_fn:
                 raise TypeError(f"explainers[{name!r}] is a precomputed Attribution, but {needs_fn} re-explain.")
     return list(metrics), params
@@ -60,11 +49,13 @@ def report(
     model,
     inputs,
     explainers,
-    metrics=("deletion", "insertion", "faithfulness_correlation", "lipschitz"),
+    metrics=("deletion", "insertion", "faithfulness_correlation", "local_lipschitz"),
+    *,
     targets=None,
-    seed=0,
+    random_state=0,
     params=None,
     progress=None,
+    seed=checks._UNSET,
 ):
     """Evaluate every explainer with every metric on the same inputs and classes.
 
@@ -76,16 +67,19 @@ def report(
         inputs: images (or reviews, for deletion and insertion).
         explainers: ``{name: explain_fn or Attribution}``, e.g.
             ``{"saliency": explain.saliency, "ig": partial(explain.integrated_gradients, steps=32)}``.
-        metrics: names from :data:`METRICS`.
+        metrics: names of registered metrics (:data:`xai_teach.metrics.registry.METRICS`).
         targets: class per input; None: the model's predicted class, the same for every explainer.
-        seed: passed to the metrics that draw random numbers.
+        random_state: passed to the metrics that draw random numbers (``seed=`` is its old name).
         params: extra keyword arguments per metric, e.g. ``{"deletion": {"steps": 14},
             "localisation": {"mask": region}}``.
         progress: show a progress bar over explainers x metrics (None: only when interactive).
 
     Returns:
-        Tidy DataFrame with columns ``method``, ``metric``, ``input``, ``target``, ``value``, ``better``.
+        Tidy DataFrame with columns ``method``, ``metric``, ``input``, ``target``, ``value``, ``better``;
+        ``better`` is each ``Result``'s own direction (e.g. ``pixel_flipping`` with
+        ``order="least_relevant"`` is "higher").
     """
+    random_state = checks.renamed_seed(random_state, seed)
     metrics, params = _check_request(explainers, metrics, params)
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
@@ -93,20 +87,20 @@ def report(
     attributions = {}
     frames = []
     for name, metric in c.progress(jobs, desc="report", show=progress):
-        fn, needs_fn, better = METRICS[metric]
+        spec = registry.spec(metric)
         explanation = explainers[name]
-        if not needs_fn:
+        if not spec.explainer:
             if name not in attributions:
                 attributions[name] = (
                     explanation if isinstance(explanation, Attribution) else c.explain(explanation, model, x, t, name)
                 )
             explanation = attributions[name]
         kwargs = dict(params.get(metric, {}))
-        if metric in SEEDED:
-            kwargs.setdefault("seed", seed)
-        if metric in WITH_PROGRESS:
+        if spec.random and "seed" not in kwargs:
+            kwargs.setdefault("random_state", random_state)
+        if spec.progress:
             kwargs.setdefault("progress", False)
-        result = fn(model, x, explanation, t, **kwargs)
+        result = spec.fn(model, x, explanation, targets=t, **kwargs)
         frames.append(
             pd.DataFrame(
                 {
@@ -115,7 +109,7 @@ def report(
                     "input": np.arange(len(t)),
                     "target": t,
                     "value": result.scores,
-                    "better": better,
+                    "better": result.better,
                 }
             )
         )
@@ -129,11 +123,13 @@ def _check_frame(df):
 
 
 def _direction(df, metric):
-    if metric in METRICS:
-        return METRICS[metric][2]
-    if "better" not in df.columns:
-        raise ValueError(f"metric {metric!r} is not in METRICS; add a 'better' column ('lower'/'higher').")
-    return df.loc[df.metric == metric, "better"].iloc[0]
+    """The frame's own ``better`` column (each Result's direction); else the registered direction."""
+    if "better" in df.columns:
+        return df.loc[df.metric == metric, "better"].iloc[0]
+    name = registry.ALIASES.get(metric, metric)
+    if name not in registry.METRICS:
+        raise ValueError(f"metric {metric!r} is not registered; add a 'better' column ('lower'/'higher').")
+    return registry.METRICS[name].better
 
 
 def summary(df):

@@ -26,6 +26,7 @@ from skimage.metrics import structural_similarity
 from .. import checks, data
 from . import _common as c
 from .agreement import spearman
+from .registry import call_shape
 
 MEASURES = ("spearman_abs", "spearman", "ssim")
 
@@ -130,7 +131,8 @@ def _rows(step, name, t, sims):
     return pd.DataFrame({"step": step, "layer": name, "input": np.arange(len(t)), "target": t, **sims})
 
 
-def cascading_randomisation(model, inputs, explain_fn, targets=None, layers=None, seed=0, progress=None):
+@call_shape
+def cascading_randomisation(model, inputs, explain_fn, *, targets=None, layers=None, random_state=0, progress=None):
     """Cascading model-parameter randomisation (Adebayo et al. 2018, *Sanity Checks for Saliency Maps*).
 
     A copy of the model has its layers re-initialised one at a time from the top
@@ -145,7 +147,7 @@ def cascading_randomisation(model, inputs, explain_fn, targets=None, layers=None
         explain_fn: ``explain_fn(model, inputs, targets=None) -> Attribution``.
         targets: class per input; None: the original model's predicted class.
         layers: names of the layers to randomise, in order; None: every layer with weights, top down.
-        seed: seeds the re-initialisation; the same seed gives the same randomised models.
+        random_state: seeds the re-initialisation; the same seed gives the same randomised models.
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
@@ -169,7 +171,7 @@ def cascading_randomisation(model, inputs, explain_fn, targets=None, layers=None
     original = c.prepare(model, x, c.explain(explain_fn, model, x, t), t).values
     values = {"original": original}
     frames = [_rows(0, "original", t, similarity(original, original, images))]
-    rng = np.random.default_rng(c.check_seed(seed))
+    rng = np.random.default_rng(c.check_seed(random_state))
     for step, name in enumerate(c.progress(layers, desc="randomising layers", show=progress), start=1):
         randomise_layer(copy.get_layer(name), rng)
         values[name] = c.prepare(copy, x, c.explain(explain_fn, copy, x, t), t).values
@@ -198,15 +200,17 @@ def _training_data(train):
     return x_train, y_train
 
 
+@call_shape
 def label_randomisation(
     model,
     inputs,
     explain_fn,
+    *,
     targets=None,
     train=None,
     epochs=5,
     builder=None,
-    seed=0,
+    random_state=0,
     batch_size=64,
     learning_rate=1e-3,
     progress=None,
@@ -227,7 +231,7 @@ def label_randomisation(
         train: (images, labels) to train on; None: the embedded MNIST training set (5,000 digits).
         epochs: passes over the shuffled data (few: the check needs a model that fits noise, not a good one).
         builder: a function returning a fresh untrained model; None: re-initialise a clone of ``model``.
-        seed: seeds the label shuffle, the initial weights and the training order (sets Keras' global seed).
+        random_state: seeds the label shuffle, the initial weights and the training order (sets Keras' global seed).
         batch_size: training batch size.
         learning_rate: Adam learning rate.
         progress: show a progress bar over epochs (None: only in an interactive session).
@@ -242,8 +246,8 @@ def label_randomisation(
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
     x_train, y_train = _training_data(train)
-    shuffled = np.random.default_rng(c.check_seed(seed)).permutation(y_train)
-    keras.utils.set_random_seed(0 if seed is None else seed)
+    shuffled = np.random.default_rng(c.check_seed(random_state)).permutation(y_train)
+    keras.utils.set_random_seed(0 if random_state is None else random_state)
     fresh = builder() if builder is not None else keras.models.clone_model(model)
     fresh.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy")
     start = time.perf_counter()

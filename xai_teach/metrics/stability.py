@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import _common as c
 from .agreement import spearman, top_k_overlap
+from .registry import call_shape, metric
 
 
 def _check_epsilon(epsilon):
@@ -35,9 +36,9 @@ def _check_epsilon(epsilon):
     return float(epsilon)
 
 
-def perturb(x, epsilon, n_samples, seed):
+def perturb(x, epsilon, n_samples, random_state):
     """``n_samples`` copies of each image in the clipped L-inf ball: shape (n, n_samples, 28, 28, 1)."""
-    rng = np.random.default_rng(c.check_seed(seed))
+    rng = np.random.default_rng(c.check_seed(random_state))
     noise = rng.uniform(-epsilon, epsilon, size=(len(x), n_samples) + x.shape[1:])
     return np.clip(x[:, None] + noise, 0.0, 1.0).astype(np.float32)
 
@@ -73,7 +74,10 @@ def _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, seed, metri
     return x, xp, t, e0, ep
 
 
-def local_lipschitz(model, inputs, explain_fn, targets=None, epsilon=0.1, n_samples=10, normalise=True, seed=0):
+@metric(better="lower", explainer=True)
+def local_lipschitz(
+    model, inputs, explain_fn, *, targets=None, epsilon=0.1, n_samples=10, normalise=True, random_state=0
+):
     r"""Local Lipschitz estimate of an explainer (Alvarez-Melis & Jaakkola 2018, *On the Robustness of
     Interpretability Methods*, ICML Workshop on Human Interpretability; also the SENN paper).
 
@@ -91,20 +95,13 @@ def local_lipschitz(model, inputs, explain_fn, targets=None, epsilon=0.1, n_samp
         epsilon: radius of the L-inf ball (pixel units, images in [0, 1]).
         n_samples: perturbed copies per image.
         normalise: divide explanation differences by ``||e(x)||_2`` (module docstring).
-        seed: seeds the perturbations.
+        random_state: seeds the perturbations.
 
     Returns:
         Result; ``details["ratios"]`` holds every sampled ratio (n, n_samples).
     """
-    x, xp, t, e0, ep = _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, seed, "local_lipschitz")
-    dx = np.linalg.norm((xp - x[:, None]).reshape(len(x), n_samples, -1), axis=2)
-    de = _differences(e0, ep, normalise)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), np.nan)
-    all_nan = np.all(np.isnan(ratios), axis=1)
-    scores = np.full(len(x), np.nan)
-    scores[~all_nan] = np.nanmax(ratios[~all_nan], axis=1)
-    c.warn_undefined(scores, "local_lipschitz", "every perturbation was clipped away")
+    x, xp, t, e0, ep = _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, random_state, "local_lipschitz")
+    ratios, scores = lipschitz_ratios(x, xp, e0, ep, normalise)
     return c.Result(
         metric="local_lipschitz",
         scores=scores,
@@ -114,7 +111,25 @@ def local_lipschitz(model, inputs, explain_fn, targets=None, epsilon=0.1, n_samp
     )
 
 
-def max_sensitivity(model, inputs, explain_fn, targets=None, epsilon=0.1, n_samples=10, normalise=True, seed=0):
+def lipschitz_ratios(x, xp, e0, ep, normalise, stacklevel=5):
+    """Every ratio ||e(x') - e(x)|| / ||x' - x|| (n, n_samples) and its maximum per input (NaN, with a warning,
+    where every perturbation was clipped away); explanations ``e0`` (n, d) and ``ep`` (n, n_samples, d)."""
+    n_samples = xp.shape[1]
+    dx = np.linalg.norm((xp - x[:, None]).reshape(len(x), n_samples, -1), axis=2)
+    de = _differences(np.asarray(e0, np.float64), np.asarray(ep, np.float64), normalise)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), np.nan)
+    all_nan = np.all(np.isnan(ratios), axis=1)
+    scores = np.full(len(x), np.nan)
+    scores[~all_nan] = np.nanmax(ratios[~all_nan], axis=1)
+    c.warn_undefined(scores, "local_lipschitz", "every perturbation was clipped away", stacklevel=stacklevel)
+    return ratios, scores
+
+
+@metric(better="lower", explainer=True)
+def max_sensitivity(
+    model, inputs, explain_fn, *, targets=None, epsilon=0.1, n_samples=10, normalise=True, random_state=0
+):
     r"""Max-sensitivity of an explainer (Yeh, Hsieh, Suggala, Inouye & Ravikumar 2019, *On the (In)fidelity
     and Sensitivity of Explanations*, NeurIPS).
 
@@ -125,7 +140,7 @@ def max_sensitivity(model, inputs, explain_fn, targets=None, epsilon=0.1, n_samp
     explanation does not move; **lower is better**. Arguments as for
     :func:`local_lipschitz`; ``details["distances"]`` holds every sample (n, n_samples).
     """
-    x, xp, t, e0, ep = _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, seed, "max_sensitivity")
+    x, xp, t, e0, ep = _prepare(model, inputs, explain_fn, targets, epsilon, n_samples, random_state, "max_sensitivity")
     de = _differences(e0, ep, normalise)
     return c.Result(
         metric="max_sensitivity",
@@ -151,10 +166,13 @@ def _require_param(explain_fn, name, metric):
         raise TypeError(f"{metric} passes {name}= to explain_fn, but {explain_fn!r} does not take it.")
 
 
-def seed_variance(model, inputs, explain_fn, targets=None, n_seeds=5, k=10, absolute=True, seed=0, progress=None):
+@metric(better="higher", explainer=True)
+def seed_variance(
+    model, inputs, explain_fn, *, targets=None, n_seeds=5, k=10, absolute=True, random_state=0, progress=None
+):
     r"""How much a randomised explainer (LIME, sampling SHAP) changes between runs on the same input.
 
-    ``explain_fn`` runs ``n_seeds`` times with ``random_state = seed, seed + 1, ...``;
+    ``explain_fn`` runs ``n_seeds`` times with ``random_state = r, r + 1, ...``;
     for every pair of runs :math:`(s, s')` the explanations are compared:
 
     .. math:: \bar\rho(x) = \binom{K}{2}^{-1} \sum_{s < s'} \rho_{\mathrm{Spearman}}\big(e_s(x), e_{s'}(x)\big)
@@ -171,7 +189,7 @@ def seed_variance(model, inputs, explain_fn, targets=None, n_seeds=5, k=10, abso
         n_seeds: number of runs (at least 2).
         k: size of the top-k sets.
         absolute: rank by |value| (True) or by signed value (False).
-        seed: first random_state; runs use ``seed .. seed + n_seeds - 1``.
+        random_state: the first run's seed ``r``; runs use ``r .. r + n_seeds - 1``.
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
@@ -180,7 +198,7 @@ def seed_variance(model, inputs, explain_fn, targets=None, n_seeds=5, k=10, abso
     """
     _require_param(explain_fn, "random_state", "seed_variance")
     n_seeds = c.positive_int(n_seeds, "n_seeds", low=2, high=c.MAX_DRAWS // 1000)
-    seed = 0 if seed is None else c.check_seed(seed)
+    seed = 0 if random_state is None else c.check_seed(random_state)
     x = c.check_inputs(model, inputs)
     t = c.resolve_targets(model, x, targets)
     runs = []
@@ -199,10 +217,12 @@ def seed_variance(model, inputs, explain_fn, targets=None, n_seeds=5, k=10, abso
     )
 
 
+@call_shape
 def background_ablation(
     model,
     inputs,
     explain_fn,
+    *,
     targets=None,
     sizes=(10, 50, 100, 500),
     param="background_size",

@@ -16,8 +16,6 @@ its own feature space, with the input perturbation measured in pixels:
   their ``scores`` sit next to the metrics' scores in one table or box plot.
 """
 
-import warnings
-
 import numpy as np
 
 from .. import checks
@@ -25,7 +23,9 @@ from .explanation import explain, outputs, positive_int
 from .model import check_senn
 
 
-def local_lipschitz(model, inputs, targets=None, epsilon=0.1, n_samples=10, normalise=True, seed=0):
+def local_lipschitz(
+    model, inputs, targets=None, epsilon=0.1, n_samples=10, normalise=True, random_state=0, seed=checks._UNSET
+):
     r"""Local Lipschitz estimate of the SENN relevances, in the model's own concept space.
 
     .. math:: \hat{L}(x) = \max_{x'} \frac{\lVert \theta_{\cdot c}(x) - \theta_{\cdot c}(x') \rVert_2}
@@ -33,7 +33,7 @@ def local_lipschitz(model, inputs, targets=None, epsilon=0.1, n_samples=10, norm
 
     over the ``n_samples`` perturbed images that
     :func:`xai_teach.metrics.local_lipschitz` draws for the same ``epsilon``,
-    ``n_samples`` and ``seed`` (uniform noise in the L-inf ball, clipped to [0,
+    ``n_samples`` and ``random_state`` (uniform noise in the L-inf ball, clipped to [0,
     1]); the class c stays the one explained at x. With ``normalise=True`` the
     change is divided by :math:`\lVert \theta_{\cdot c}(x) \rVert_2`, which makes
     explanations of different sizes (k concepts, 784 pixels) comparable. For
@@ -47,37 +47,24 @@ def local_lipschitz(model, inputs, targets=None, epsilon=0.1, n_samples=10, norm
         epsilon: radius of the L-inf ball (pixel units).
         n_samples: perturbed copies per image.
         normalise: divide relevance differences by the norm of the relevances at x.
-        seed: seeds the perturbations.
+        random_state: seeds the perturbations (``seed=`` is its old name).
 
     Returns:
         :class:`xai_teach.metrics.Result` with ``details["ratios"]`` (n, n_samples).
     """
     from ..metrics import Result
-    from ..metrics.stability import perturb
+    from ..metrics.stability import lipschitz_ratios, perturb
 
+    random_state = checks.renamed_seed(random_state, seed)
     check_senn(model)
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon <= 1:
         raise ValueError(f"epsilon must be a float in (0, 1], got {epsilon!r}.")
     n_samples = positive_int(n_samples, "n_samples", high=1000)
     x = checks.image_batch(inputs)
     e = explain(model, x, targets)
-    xp = perturb(x, float(epsilon), n_samples, seed)
+    xp = perturb(x, float(epsilon), n_samples, random_state)
     ep = explain(model, xp.reshape((-1,) + x.shape[1:]), np.repeat(e.targets, n_samples)).values
-    ep = ep.reshape(len(x), n_samples, -1).astype(np.float64)
-    e0 = e.values.astype(np.float64)
-    de = np.linalg.norm(ep - e0[:, None], axis=2)
-    if normalise:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            de = np.where(de == 0, 0.0, de / np.linalg.norm(e0, axis=1, keepdims=True))
-    dx = np.linalg.norm((xp - x[:, None]).reshape(len(x), n_samples, -1), axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), np.nan)
-    scores = np.full(len(x), np.nan)
-    defined = ~np.all(np.isnan(ratios), axis=1)
-    scores[defined] = np.nanmax(ratios[defined], axis=1)
-    if not defined.all():
-        bad = int((~defined).sum())
-        warnings.warn(f"local_lipschitz: {bad} inputs had every perturbation clipped away; NaN.", stacklevel=2)
+    ratios, scores = lipschitz_ratios(x, xp, e.values, ep.reshape(len(x), n_samples, -1), normalise, stacklevel=4)
     details = {"ratios": ratios, "epsilon": float(epsilon), "normalise": normalise, "space": model.kind}
     return Result(metric="local_lipschitz", scores=scores, targets=e.targets, better="lower", details=details)
 
@@ -87,7 +74,7 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def faithfulness(model, inputs, targets=None, output="probability", relevance="contribution"):
+def faithfulness(model, inputs, targets=None, output="probs", relevance="contribution"):
     r"""The SENN paper's faithfulness estimate for concepts: remove each concept, correlate relevance and drop.
 
     Removing concept i zeroes its relevances :math:`\theta_{i\cdot}(x)` for every
@@ -103,17 +90,17 @@ def faithfulness(model, inputs, targets=None, output="probability", relevance="c
         model: a SENN.
         inputs: images (n, 28, 28[, 1]) in [0, 1].
         targets: class per input; None explains the predicted class.
-        output: measure the drop in ``"probability"`` or ``"logit"``.
+        output: measure the drop in ``"probs"`` or ``"logits"`` (old spellings warn).
         relevance: correlate with ``"contribution"`` (:math:`\theta_{ic} h_i`) or ``"theta"``
             (:math:`\theta_{ic}` alone, as the paper writes it).
 
     Returns:
         :class:`xai_teach.metrics.Result`; ``details`` holds ``relevances`` and ``drops``, both (n, k).
     """
+    from .. import forward
     from ..metrics import Result
 
-    if output not in ("probability", "logit"):
-        raise ValueError(f"output must be 'probability' or 'logit', got {output!r}.")
+    output = forward.check_output(output)
     if relevance not in ("contribution", "theta"):
         raise ValueError(f"relevance must be 'contribution' or 'theta', got {relevance!r}.")
     x = checks.image_batch(inputs)
@@ -123,7 +110,7 @@ def faithfulness(model, inputs, targets=None, output="probability", relevance="c
     z = out["logits"].astype(np.float64)
     # (n, k, 10): the logits with concept i removed, for every i at once.
     removed = z[:, None, :] - out["relevances"] * out["concepts"][:, :, None]
-    if output == "logit":
+    if output == "logits":
         drops = z[rows, e.targets][:, None] - removed[rows, :, e.targets]
     else:
         drops = _softmax(z)[rows, e.targets][:, None] - _softmax(removed)[rows, :, e.targets]
@@ -140,8 +127,6 @@ def faithfulness(model, inputs, targets=None, output="probability", relevance="c
 
 def _pearson(a, b):
     """Row-wise Pearson correlation; NaN where a row is constant."""
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    den = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.clip(np.where(den > 0, (a * b).sum(axis=1) / np.where(den > 0, den, 1.0), np.nan), -1.0, 1.0)
+    from ..metrics._common import rowwise_pearson
+
+    return rowwise_pearson(a, b)

@@ -12,7 +12,6 @@ function takes it as it takes any pixel explainer; for learned concepts see
 :mod:`xai_teach.senn.evaluation`.
 """
 
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,14 +19,15 @@ import pandas as pd
 import tensorflow as tf
 
 from .. import checks
+from .. import forward as fwd
+from ..explain.attribution import Attribution, Features
 from .model import check_senn
-
-_OUTPUTS = weakref.WeakKeyDictionary()
 
 
 def _forward(model):
-    """One compiled function per model: images -> (h, theta, logits, probs), traced once."""
-    if model not in _OUTPUTS:
+    """One compiled function per model (in :mod:`xai_teach.forward`'s cache): images -> (h, theta, logits, probs)."""
+
+    def build():
         encoder, relevance_net, aggregate, softmax = (
             model.get_layer(n) for n in ("concepts", "relevances", "logits", "probs")
         )
@@ -38,21 +38,22 @@ def _forward(model):
             return h, theta, z, softmax(z)
 
         spec = [tf.TensorSpec((None, 28, 28, 1), tf.float32)]
-        _OUTPUTS[model] = tf.function(run, input_signature=spec, autograph=False)
-    return _OUTPUTS[model]
+        return tf.function(run, input_signature=spec, autograph=False)
+
+    return fwd.compiled(model, "senn_outputs", build)
 
 
-def outputs(model, inputs, batch_size=500):
+def outputs(model, inputs, batch_size=None):
     """Concepts h (n, k), relevances theta (n, k, 10), logits (n, 10) and probabilities (n, 10) as numpy arrays.
 
     Args:
         model: a SENN.
         inputs: images (n, 28, 28[, 1]) in [0, 1].
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (None: 1000).
     """
     check_senn(model)
     x = checks.image_batch(inputs)
-    batch_size = positive_int(batch_size, "batch_size")
+    batch_size = fwd.batch_size_for(model, batch_size)
     run = _forward(model)
     parts = [[t.numpy() for t in run(tf.constant(x[i : i + batch_size]))] for i in range(0, len(x), batch_size)]
     h, theta, z, probs = (np.concatenate(p) for p in zip(*parts))
@@ -79,7 +80,7 @@ def logits(model, inputs):
 
 
 @dataclass
-class Explanation:
+class Explanation(Features):
     r"""A SENN's own explanation of a batch, for one class per input.
 
     Attributes:
@@ -113,12 +114,9 @@ class Explanation:
         r""":math:`\theta_{ic}(x) h_i(x)`: (n, k); each row sums to the logit of its class."""
         return self.values * self.concepts
 
-    def __len__(self):
-        return len(self.targets)
+    TOP = 3
 
-    def __getitem__(self, index):
-        """Select inputs by int, slice or index array; always returns an Explanation."""
-        idx = np.atleast_1d(np.arange(len(self))[index])
+    def _select(self, idx):
         return Explanation(
             self.concepts[idx],
             self.values[idx],
@@ -144,22 +142,10 @@ class Explanation:
         """The relevances of input ``i`` as a 1-D array."""
         return self.values[i]
 
-    def top_features(self, k=3, absolute=True):
-        """The ``k`` concepts with the largest |relevance| (or signed relevance) per input: lists of (name, value)."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}.")
-        names, out = self.feature_names(), []
-        for row in self.values:
-            order = np.argsort(-(np.abs(row) if absolute else row), kind="stable")[:k]
-            out.append([(names[j], float(row[j])) for j in order])
-        return out
-
     def to_frame(self):
         """Tidy DataFrame: one row per (input, concept) with activation, relevance, contribution and rank."""
         n, k = self.values.shape
-        rank = np.empty((n, k), dtype=np.int64)
-        order = np.argsort(-np.abs(self.values), axis=1, kind="stable")
-        np.put_along_axis(rank, order, np.arange(1, k + 1)[None].repeat(n, 0), axis=1)
+        rank = np.stack([self.rank(i) for i in range(n)]) if n else np.empty((0, k), dtype=np.int64)
         return pd.DataFrame(
             {
                 "input": np.repeat(np.arange(n), k),
@@ -185,8 +171,6 @@ class Explanation:
             product: return coefficient x pixel instead (comparable with gradient x input);
                 it sums over the image to the logit.
         """
-        from ..explain.attribution import Attribution
-
         if self.kind != "pixels":
             raise TypeError(
                 "Learned concepts have no pixel map: this SENN explains with k concept relevances. "
@@ -219,7 +203,7 @@ def _pool(model):
     return 28 // int(round(np.sqrt(model.concept_count)))
 
 
-def explain(model, inputs, targets=None, batch_size=500):
+def explain(model, inputs, targets=None, batch_size=None):
     """The SENN's explanation of ``inputs``: concepts, relevances of the target class, their product.
 
     Args:
@@ -253,13 +237,7 @@ def attribution(model, inputs, targets=None, product=False):
     return explain(model, inputs, targets).to_attribution(product)
 
 
-def positive_int(value, name, high=None):
-    """``value`` as an int if it is a positive int (at most ``high``), else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be at most {high}, got {value}.")
-    return int(value)
+positive_int = checks.positive_int
 
 
 @dataclass
@@ -283,7 +261,7 @@ class Prototypes:
         return plot_prototypes(self, top=top, **kwargs)
 
 
-def prototypes(model, data, top=10, batch_size=500):
+def prototypes(model, data, top=10, batch_size=None):
     """The ``top`` examples of ``data`` that activate each learned concept most (the paper's concept prototypes).
 
     Args:

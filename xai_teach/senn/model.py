@@ -25,6 +25,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
+from .. import checks
+
 CLASSES = 10  #: MNIST digit classes
 KINDS = ("concepts", "pixels")  #: learned concepts (the paper's SENN) or pooled pixels as concepts
 
@@ -78,9 +80,7 @@ def parametrizer(k, width=8, hidden=64):
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
+    return checks.positive_int(value, name)
 
 
 def _weight(value, name):

@@ -38,16 +38,16 @@ Choices made here (Alvarez-Melis & Jaakkola 2018 leave them open or their code d
 import json
 import platform
 import time
-import weakref
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from .. import checks
 from .. import data as datasets
+from .. import forward as fwd
+from .. import progress as progress_bars
 from ..integrity import ASSETS, asset_path, record
 from .explanation import outputs, positive_int
 from .model import _terms, build, check_senn, parts, penalty_norm
@@ -58,7 +58,6 @@ BATCH_SIZE = 128
 LEARNING_RATE = 2e-3  #: Adam's initial learning rate, cosine-decayed to 0 (paper: 2e-4 constant on 60,000 digits)
 LAMBDAS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)  #: the paper's sweep of the robustness weight
 SWEEP_FILE = "models/senn_lambda_sweep.csv"  #: the precomputed sweep (``scripts/senn_lambda_sweep.py``)
-_PENALTY = weakref.WeakKeyDictionary()  # one compiled penalty function per model
 
 
 def _data(data):
@@ -88,27 +87,10 @@ def _positive_float(value, name):
     return float(value)
 
 
-def _show_progress(progress):
-    """Progress bars only when asked, or in a terminal / live notebook; ``XAI_TEACH_PROGRESS=0`` silences."""
-    import os
-    import sys
-
-    if progress is not None:
-        return bool(progress)
-    env = os.environ.get("XAI_TEACH_PROGRESS")
-    if env is not None:
-        return env.strip().lower() not in ("", "0", "false", "no", "off")
-    if sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
-        return True
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return type(shell).__name__ == "ZMQInteractiveShell"
-
-
 class _EpochBar(keras.callbacks.Callback):
     def __init__(self, epochs, show):
         super().__init__()
-        self.bar = tqdm(total=epochs, desc="SENN epochs", disable=not show, leave=False)
+        self.bar = progress_bars.bar(total=epochs, desc="SENN epochs", show=show)
 
     def on_epoch_end(self, epoch, logs=None):
         self.bar.set_postfix(loss=f"{logs['loss']:.3f}", accuracy=f"{logs['accuracy']:.3f}")
@@ -143,7 +125,7 @@ def fit(model, x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNIN
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps)), jit_compile=False
     )
     train_ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    bar = _EpochBar(epochs, _show_progress(progress))
+    bar = _EpochBar(epochs, progress)
     return model.fit(train_ds.batch(batch_size).prefetch(2), epochs=epochs, verbose=0, callbacks=[bar])
 
 
@@ -161,15 +143,16 @@ def robustness_penalty(model, inputs, batch_size=250):
     """
     check_senn(model)
     x = checks.image_batch(inputs)
-    if model not in _PENALTY:
-        layers = parts(model)  # the function must not hold the model itself, or the cache would keep it alive
+    layers = parts(model)  # the function must not hold the model itself, or the cache would keep it alive
 
+    def build():
         def norms(batch):
             return penalty_norm(_terms(*layers, batch, False, True)[3])
 
         spec = [tf.TensorSpec((None, 28, 28, 1), tf.float32)]
-        _PENALTY[model] = tf.function(norms, input_signature=spec, autograph=False)
-    step = _PENALTY[model]
+        return tf.function(norms, input_signature=spec, autograph=False)
+
+    step = fwd.compiled(model, "senn_penalty", build)
     return np.concatenate([step(tf.constant(x[i : i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
 
 
@@ -291,7 +274,7 @@ def lambda_sweep(lambdas=LAMBDAS, epochs=EPOCHS, seed=0, kind="concepts", data=N
     """
     data = _data(data)
     rows = []
-    for lam in tqdm(list(lambdas), desc="lambda", disable=not _show_progress(progress), leave=False):
+    for lam in progress_bars.bar(list(lambdas), desc="lambda", show=progress):
         _, card = train(kind=kind, robustness=lam, epochs=epochs, seed=seed, data=data, progress=False)
         rows.append(
             {
