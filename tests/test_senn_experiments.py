@@ -59,9 +59,9 @@ def test_lipschitz_max_without_steps_is_the_sampled_unnormalised_estimate(zoo, i
     model = zoo("mnist_senn")
     sampled = senn.local_lipschitz(model, images, epsilon=0.1, n_samples=4, normalise=False, seed=3).scores
     np.testing.assert_allclose(
-        experiments.lipschitz_max(model, images, n_samples=4, steps=0, seed=3), sampled, rtol=1e-5
+        experiments.lipschitz_max(model, images, n_samples=4, steps=0, random_state=3), sampled, rtol=1e-5
     )
-    searched = experiments.lipschitz_max(model, images, n_samples=4, steps=5, seed=3)
+    searched = experiments.lipschitz_max(model, images, n_samples=4, steps=5, random_state=3)
     assert np.all(searched >= sampled - 1e-9) and np.any(searched > sampled)
 
 

@@ -210,7 +210,7 @@ def sweep_summary(table, column="test_accuracy"):
 # --------------------------------------------------------------------------- the paper's Lipschitz estimate
 
 
-def lipschitz_max(model, inputs, targets=None, epsilon=0.1, n_samples=20, steps=10, seed=0):
+def lipschitz_max(model, inputs, targets=None, epsilon=0.1, n_samples=20, steps=10, random_state=0):
     r"""The paper's local Lipschitz estimate of the SENN relevances: **unnormalised, maximised** over the ball.
 
     .. math:: \hat L(x) = \max_{x' \in B_\epsilon(x)} \frac{\lVert \theta_{\cdot c}(x) - \theta_{\cdot c}(x') \rVert_2}
@@ -242,7 +242,7 @@ def lipschitz_max(model, inputs, targets=None, epsilon=0.1, n_samples=20, steps=
         dx = np.linalg.norm((xp - x).reshape(len(x), -1), axis=1)
         return np.where(dx > 0, de / np.where(dx > 0, dx, 1.0), 0.0)
 
-    xs = perturb(x, float(epsilon), n_samples, seed)  # (n, s, 28, 28, 1)
+    xs = perturb(x, float(epsilon), n_samples, random_state)  # (n, s, 28, 28, 1)
     th = outputs(model, xs.reshape((-1,) + x.shape[1:]))["relevances"].reshape(len(x), n_samples, -1, 10)
     th = th[np.arange(len(x)), :, :, t].astype(np.float64)  # (n, s, k)
     sampled = np.stack([ratios(xs[:, j], th[:, j]) for j in range(n_samples)], axis=1)
