@@ -2,6 +2,9 @@
 PYTHON ?= python3
 # No progress bars in executed notebooks, the built book or test logs (live Jupyter and Colab still show them).
 export XAI_TEACH_PROGRESS := 0
+# A notebook kernel draws inline figures only when MPLBACKEND is unset: MPLBACKEND=Agg (common in CI setups) would
+# build a book without a single figure. Headless tests get Agg from matplotlib on their own.
+unexport MPLBACKEND
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

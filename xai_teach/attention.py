@@ -63,6 +63,12 @@ class AdditiveAttention(layers.Layer):
     def __init__(self, units=32, uniform=False, **kwargs):
         super().__init__(**kwargs)
         self.units, self.uniform = int(units), bool(uniform)
+        # The padding mask arrives explicitly as the second input; the implicit Keras mask that the
+        # BiLSTM states carry is consumed here (the pooled context has no time axis left to mask).
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def build(self, input_shape):
         if self.uniform:

@@ -194,3 +194,23 @@ def test_solutions_only_in_the_instructors_book(browser, chapter):
 def test_instructors_guide_only_in_the_instructors_book():
     assert (HTML / "book" / "instructors.html").exists() != STUDENT
     assert (HTML / "book" / "how_to_use.html").exists()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapters_show_their_figures(browser, chapter):
+    """A chapter that draws with matplotlib shows its figures (a kernel under MPLBACKEND=Agg draws none)."""
+    hidden = {"remove-cell", "remove-output", "remove-input-output"}
+    drawing = [
+        c
+        for c in _cells(ROOT / "notebooks" / f"{chapter}.ipynb")
+        if "plt.show()" in _source(c) and not hidden & set(c["metadata"].get("tags", []))
+    ]
+    if not drawing:
+        pytest.skip(f"{chapter} draws no matplotlib figure")
+    context = browser.new_context()
+    context.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())
+    tab = context.new_page()
+    tab.goto((HTML / "notebooks" / f"{chapter}.html").as_uri(), wait_until="load")
+    figures = tab.eval_on_selector_all(".cell_output img", "imgs => imgs.length")
+    assert figures >= len(drawing), f"{chapter}: {figures} figures shown for {len(drawing)} cells that draw one"
+    context.close()
