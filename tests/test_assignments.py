@@ -1,5 +1,6 @@
 """Otter-Grader coursework: master notebooks from the chapters, `otter assign`, grading without Docker."""
 
+import ast
 import re
 
 import nbformat
@@ -81,7 +82,8 @@ def test_tests_call_the_chapters_own_checks(path):
     tests = [c.source for c in master.cells if c.cell_type == "code" and c.source.startswith("def test_")]
     assert len(tests) == len(calls)
     for call, test in zip(calls, tests):
-        assert f"passed = {call.rstrip(';')}" in test
+        # the test calls the very check of the solution cell (as ast writes it back: quotes may differ)
+        assert f"passed = {ast.unparse(ast.parse(call.rstrip(';')))}" in test
         compile(test, "test", "exec")
 
 
@@ -130,9 +132,12 @@ def test_grade_says_what_is_missing(tmp_path):
 
 # For each chapter: a line that makes the answer wrong, and one that gives it the wrong shape.
 CASES = {
-    "01": ("answer = answer * 2", "answer = answer.ravel()"),  # MNIST, linear model
-    "06": ("answer = {w: -v for w, v in answer.items()}", "answer = dict(list(answer.items())[:-1])"),  # IMDB
-    "10": ("answer = answer * 2", "answer = answer[:, :-1]"),  # SENN
+    "01": (  # MNIST: predict, then verify, on the linear model and the CNN
+        'prediction = {k: "smaller" if v == "larger" else "larger" for k, v in prediction.items()}',
+        "prediction = list(prediction.values())",
+    ),
+    "06": ("probability = probability / 2", "probability = [probability, probability]"),  # IMDB bag of words
+    "10": ('prediction = {"higher": "lower", "lower": "higher"}[prediction]', "prediction = [prediction]"),  # SENN
 }
 
 

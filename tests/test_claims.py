@@ -46,3 +46,14 @@ def test_glue_without_myst_nb_shows_the_value(monkeypatch, capsys):
 def test_glue_refuses_a_bad_name():
     with pytest.raises(TypeError, match="glue key"):
         claims.glue("a gap", 1.0)
+
+
+def test_glue_stores_numpy_scalars_as_python_numbers(monkeypatch):
+    import sys
+    import types
+
+    stored = {}
+    fake = types.SimpleNamespace(glue=lambda name, value, display=True: stored.update({name: value}))
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    claims.glue("gap", np.float64(0.25))
+    assert type(stored["gap"]) is float and stored["gap"] == 0.25

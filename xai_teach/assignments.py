@@ -164,6 +164,18 @@ def _solution_code(label, source):
     return "\n".join(lines + checks)
 
 
+def _take_solutions(markdown, questions):
+    """``markdown`` without its ``{solution}`` blocks, each block's body added to its question's written solution."""
+    for m in _SOLUTION_BODY.finditer(markdown):
+        label = m.group(0).split("{solution}", 1)[1].split("\n", 1)[0].strip()
+        matching = [q for q in questions if q[0] == label]
+        if not matching:
+            raise ValueError(f"A {{solution}} for {label!r} comes before its exercise.")
+        body = _SOLUTION_OPTION.sub("", m.group(2)).strip()
+        matching[-1][2] = f"{matching[-1][2]}\n\n{body}" if matching[-1][2] else body
+    return course.strip_solutions(markdown) if "{solution}" in markdown else markdown
+
+
 def master_notebook(nb, name, url=None):
     """The Otter Assign master notebook of one chapter (``nb`` as read by nbformat)."""
     cells = [_raw(_config(name, url))]
@@ -172,8 +184,10 @@ def master_notebook(nb, name, url=None):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             head, parts = split_exercises(cell.source)
+            head = _take_solutions(head, questions)  # a solution written after its exercise's cell
             if not parts:
-                (questions[-1][3] if questions else cells).append(cell)
+                if head.strip():
+                    (questions[-1][3] if questions else cells).append(nbformat.v4.new_markdown_cell(head.strip()))
                 continue
             if head.strip():
                 (questions[-1][3] if questions else cells).append(nbformat.v4.new_markdown_cell(head.strip()))

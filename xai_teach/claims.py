@@ -72,6 +72,8 @@ def glue(name, value, display=True):
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise TypeError(f"name must be a str usable as a glue key (letters, digits, _), got {name!r}.")
+    if isinstance(value, np.generic):  # a numpy scalar's repr ("np.float64(0.25)") is no number to format
+        value = value.item()
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
