@@ -257,41 +257,38 @@ def jupyterlab(tmp_path_factory):
         lab.wait(timeout=30)
 
 
-def test_live_widget_in_jupyterlab_redraws_in_place(jupyterlab):
+def test_live_widget_in_jupyterlab_redraws_in_place(jupyterlab, browser):
     """The live path: run the notebook in JupyterLab, move a slider by keyboard; the image and the readout
     change in place (the same <img>, no new output) and no error appears."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = b.new_context(viewport={"width": 1280, "height": 900})
-        context.route(re.compile(r"^(?!(http://127\.0\.0\.1|ws://127\.0\.0\.1|blob:|data:)).*"), lambda r: r.abort())
-        tab = context.new_page()
-        tab.goto(jupyterlab, wait_until="load")
-        tab.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=120_000)
-        tab.wait_for_function(
-            "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext"
-            " && w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-            timeout=300_000,
-        )
-        tab.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        image = tab.locator(".jp-OutputArea-output img").first
-        image.wait_for(timeout=300_000)
-        tab.wait_for_function("() => document.querySelector('.jp-OutputArea-output img').src", timeout=60_000)
-        before = image.get_attribute("src")
-        status = tab.locator(".widget-html-content", has_text="hidden: p(").first
-        text_before = status.inner_text()
-        handle = tab.locator(".widget-slider .noUi-handle").first
-        handle.focus()
-        handle.press("ArrowRight")
-        tab.wait_for_function(
-            "old => { const i = document.querySelector('.jp-OutputArea-output img'); return i && i.src !== old; }",
-            arg=before,
-            timeout=120_000,
-        )
-        tab.wait_for_function("() => !document.body.innerText.includes('computing…')", timeout=120_000)
-        assert status.inner_text() != text_before and "(11, 10)" in status.inner_text()
-        assert tab.locator(".jp-OutputArea-output img").count() == 1  # redrawn in place, not appended
-        errors = tab.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-        assert "Traceback" not in " ".join(errors.all_inner_texts())
-        b.close()
+    # The module's browser: a second sync_playwright() inside the first one's event loop is refused.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route(re.compile(r"^(?!(http://127\.0\.0\.1|ws://127\.0\.0\.1|blob:|data:)).*"), lambda r: r.abort())
+    tab = context.new_page()
+    tab.goto(jupyterlab, wait_until="load")
+    tab.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=120_000)
+    tab.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext"
+        " && w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+        timeout=300_000,
+    )
+    tab.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    image = tab.locator(".jp-OutputArea-output img").first
+    image.wait_for(timeout=300_000)
+    tab.wait_for_function("() => document.querySelector('.jp-OutputArea-output img').src", timeout=60_000)
+    before = image.get_attribute("src")
+    status = tab.locator(".widget-html-content", has_text="hidden: p(").first
+    text_before = status.inner_text()
+    handle = tab.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    tab.wait_for_function(
+        "old => { const i = document.querySelector('.jp-OutputArea-output img'); return i && i.src !== old; }",
+        arg=before,
+        timeout=120_000,
+    )
+    tab.wait_for_function("() => !document.body.innerText.includes('computing…')", timeout=120_000)
+    assert status.inner_text() != text_before and "(11, 10)" in status.inner_text()
+    assert tab.locator(".jp-OutputArea-output img").count() == 1  # redrawn in place, not appended
+    errors = tab.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert "Traceback" not in " ".join(errors.all_inner_texts())
+    context.close()
