@@ -136,7 +136,7 @@ CASES = {
         'prediction = {k: "smaller" if v == "larger" else "larger" for k, v in prediction.items()}',
         "prediction = list(prediction.values())",
     ),
-    "06": ("probability = probability / 2", "probability = [probability, probability]"),  # IMDB bag of words
+    "06": ("p_after = p_after / 2", "p_after = [p_after, p_after]"),  # IMDB bag of words
     "10": ('prediction = {"higher": "lower", "lower": "higher"}[prediction]', "prediction = [prediction]"),  # SENN
 }
 
