@@ -19,6 +19,16 @@ NOTES = {
 }
 
 
+def _prediction_text(probs, target):
+    """The readout's tail shared by the image explorers: the target's probability and the predicted class."""
+    return f"p({target}) = {probs[target]:.2f}, predicted {int(probs.argmax())}"
+
+
+def _prediction_numbers(probs, target):
+    """What a book view records per state for the tests: the same two numbers as :func:`_prediction_text`."""
+    return {"p_target": float(probs[target]), "predicted": int(probs.argmax())}
+
+
 def image_code(x):
     """One (28, 28, 1) image as base64 of its float32 bytes (exact; for an explorer's recipe)."""
     return base64.b64encode(np.ascontiguousarray(x, dtype=np.float32).tobytes()).decode()
@@ -71,14 +81,11 @@ def occlusion_explorer(model, image, target=None, fill=0.0):
         probability_bars(axes[1], result["probs"], target)
 
     def readout(result, settings):
-        p = result["probs"]
-        return (
-            f"square {settings['size']}×{settings['size']} at ({settings['row']}, {settings['col']}) hidden: "
-            f"p({target}) = {p[target]:.2f}, predicted {int(p.argmax())}"
-        )
+        where = f"square {settings['size']}×{settings['size']} at ({settings['row']}, {settings['col']}) hidden"
+        return f"{where}: {_prediction_text(result['probs'], target)}"
 
     def numbers(result):
-        return {"p_target": float(result["probs"][target]), "predicted": int(result["probs"].argmax())}
+        return _prediction_numbers(result["probs"], target)
 
     controls = {
         "row": w.IntSlider(value=10, min=0, max=27, description="row"),
@@ -180,14 +187,12 @@ def noise_explorer(model, image, target=None):
         probability_bars(axes[1], result["probs"], target)
 
     def readout(result, settings):
-        p = result["probs"]
         return (
-            f"noise sigma={settings['sigma']:.2f}, seed {settings['seed']}: p({target}) = {p[target]:.2f}, "
-            f"predicted {int(p.argmax())}"
+            f"noise sigma={settings['sigma']:.2f}, seed {settings['seed']}: {_prediction_text(result['probs'], target)}"
         )
 
     def numbers(result):
-        return {"p_target": float(result["probs"][target]), "predicted": int(result["probs"].argmax())}
+        return _prediction_numbers(result["probs"], target)
 
     controls = {
         "sigma": w.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise"),
