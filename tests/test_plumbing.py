@@ -5,14 +5,17 @@ gradients' base value is f(baseline) and completes the values; a toy method and 
 metric added through the decorators appear in METHODS and report without editing a list.
 """
 
+import ast
 import json
 import warnings
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 from test_explain_helpers import linear_model
 
+import xai_teach
 from xai_teach import checks, explain, forward, integrity, metrics, models
 from xai_teach.exercises.common import as_array, as_target
 from xai_teach.explain import _common
@@ -374,3 +377,81 @@ def test_shap_text_base_value_is_the_all_unknown_review(zoo):
     probs = models.predict_proba(bow, [review, " ".join(["[UNK]"] * words)])[:, attr.targets[0]]
     assert attr.base_values[0] == pytest.approx(probs[1], abs=1e-5)
     assert attr.values[0].sum() == pytest.approx(probs[0] - probs[1], abs=1e-4)
+
+
+# --------------------------------------------------------------------------- no import circles
+
+
+def _import_graph(root):
+    """module -> the package's modules it imports: absolute and relative, at module level or inside functions.
+
+    Importing ``a.b.c`` runs ``a`` and ``a.b`` first, so those count too, except the packages the importer sits in.
+    """
+    files = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: set() for name in files}
+
+    def reached(importer, module):
+        parts = module.split(".")
+        names = (".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return {n for n in names if n in files and not (importer == n or importer.startswith(n + "."))}
+
+    for name, path in files.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    graph[name] |= reached(name, alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level + 1] if node.level else []
+                module = ".".join(base + ([node.module] if node.module else []))
+                graph[name] |= reached(name, module)
+                for alias in node.names:  # from package import submodule
+                    graph[name] |= reached(name, f"{module}.{alias.name}")
+    return graph
+
+
+def _cycles(graph):
+    """One shortest circle ``a -> b -> ... -> a`` through each module that can reach itself, deduplicated."""
+    found = set()
+    for start in sorted(graph):
+        paths, seen = [[start]], {start}
+        while paths:
+            path = paths.pop(0)
+            for nxt in sorted(graph[path[-1]]):
+                if nxt == start:
+                    cycle = path[path.index(min(path)) :] + path[: path.index(min(path))]
+                    found.add(tuple(cycle))
+                    paths = []
+                    break
+                if nxt not in seen:
+                    seen.add(nxt)
+                    paths.append([*path, nxt])
+    return [" -> ".join([*c, c[0]]) for c in sorted(found)]
+
+
+def test_the_graph_sees_every_kind_of_import(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("from .b import x\n")
+    (pkg / "a.py").write_text("def f():\n    from .sub import b\n")
+    (pkg / "sub" / "b.py").write_text("import pkg.c\nx = 1\n")
+    (pkg / "c.py").write_text("from pkg import a\n")
+    graph = _import_graph(pkg)
+    assert graph["pkg.a"] == {"pkg.sub", "pkg.sub.b"}
+    assert graph["pkg.sub"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.c"} and graph["pkg.c"] == {"pkg.a"}
+    assert _cycles(graph) == [  # the shortest circle through each module, once
+        "pkg.a -> pkg.sub -> pkg.sub.b -> pkg.c -> pkg.a",
+        "pkg.a -> pkg.sub.b -> pkg.c -> pkg.a",
+    ]
+    (pkg / "c.py").write_text("")
+    assert _cycles(_import_graph(pkg)) == []
+
+
+def test_no_module_imports_a_module_that_imports_it_back():
+    graph = _import_graph(Path(xai_teach.__file__).parent)
+    assert len(graph) > 50 and "xai_teach.models" in graph["xai_teach.widgets.text"]
+    assert _cycles(graph) == [], "import circles:\n" + "\n".join(_cycles(graph))

@@ -19,6 +19,7 @@ call                                                what it gives
 ==================================================  ======================================================
 ``AdditiveAttention``                               the pooling layer (``uniform=True``: frozen uniform)
 ``weights_model(model)``                            reviews -> attention weights (n, 256), 0 on padding
+``attention_model(model)``                          ``imdb_transformer``: reviews -> scores (n, heads, 256, 256)
 ``LSTMParts(model)``                                states of the encoder; output for chosen attention
 ``entropy_and_max(weights)``                        per review: entropy / log(n words) and max weight
 ``permutation_tvd(predict, weights, ...)``          output change (total variation) under permutations
@@ -34,11 +35,13 @@ import tensorflow as tf
 from keras import layers, ops
 
 from . import checks
+from .blocks import embed_words, logits_and_probs
 
 __all__ = [
     "AdditiveAttention",
     "LSTMParts",
     "adversarial",
+    "attention_model",
     "entropy_and_max",
     "imdb_lstm_attention",
     "imdb_lstm_uniform",
@@ -100,13 +103,11 @@ class AdditiveAttention(layers.Layer):
 
 
 def _bilstm_attention(vectorizer, uniform, name):
-    from .models import _embed, _head
-
     text = keras.Input((), dtype="string", name="text")
-    emb, mask = _embed(vectorizer, text)
+    emb, mask = embed_words(vectorizer, text)
     states = layers.Bidirectional(layers.LSTM(32, return_sequences=True), name="bilstm")(emb, mask=mask)
     context = AdditiveAttention(32, uniform=uniform, name="attention")([states, mask])
-    return keras.Model(text, _head(layers.Dropout(0.3)(context), 2), name=name)
+    return keras.Model(text, logits_and_probs(layers.Dropout(0.3)(context), 2), name=name)
 
 
 def imdb_lstm_attention(vectorizer):
@@ -329,3 +330,30 @@ def adversarial(predict, weights, mask, epsilon=0.01, steps=300, learning_rate=0
         better = (ch <= epsilon) & (d > best_jsd)
         best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
     return {"weights": best_w, "jsd": best_jsd, "output_change": best_change}
+
+
+# The transformer's attention (chapter 7's heat maps, explain.attention): read out of its MultiHeadAttention layer.
+
+
+class _AttentionScores(layers.Layer):
+    """The scores of a (built) ``MultiHeadAttention`` layer, computed inside one layer's ``call``.
+
+    Calling the built layer again on symbolic tensors with ``return_attention_scores=True`` leaves the scores
+    unconnected to the model's input in Keras 3.15 ("Output ... is not connected to `inputs`"); traced inside
+    a layer, the same call works on every Keras 3.
+    """
+
+    def __init__(self, attention, **kwargs):
+        super().__init__(**kwargs)
+        self.attention = attention
+
+    def call(self, x, mask):
+        return self.attention(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)[1]
+
+
+def attention_model(model):
+    """Map review strings to the attention scores (n, heads, words, words) of ``imdb_transformer``."""
+    att = model.get_layer("attention")
+    x = att.input[0] if isinstance(att.input, list) else att.input
+    mask = model.get_layer("mask").output
+    return keras.Model(model.input, _AttentionScores(att, name="attention_scores")(x, mask))

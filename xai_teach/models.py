@@ -31,22 +31,14 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers, ops
+from keras import layers
 
-from . import checks, data, forward
+from . import attention, checks, data, forward
+from .attention import attention_model  # noqa: F401  (chapters read the transformer's attention as models.attention_model)
+from .blocks import EMBED, SEQ_LEN, VOCAB, PaddingMask  # noqa: F401  (the zoo's sizes, read as models.VOCAB, ...)
+from .blocks import embed_words as _embed
+from .blocks import logits_and_probs as _head
 from .integrity import ASSETS, asset_path, record
-
-VOCAB = 10_000  #: text models keep the 10,000 most frequent words (index 0 pads, 1 is unknown)
-SEQ_LEN = 256  #: sequence models read the first 256 words of a review
-EMBED = 32  #: word-embedding width of the sequence models
-
-
-@keras.saving.register_keras_serializable(package="xai_teach")
-class PaddingMask(layers.Layer):
-    """True where a token id is a real word, False where it is padding (id 0)."""
-
-    def call(self, ids):
-        return ops.not_equal(ids, 0)
 
 
 @keras.saving.register_keras_serializable(package="xai_teach")
@@ -60,12 +52,6 @@ class PositionEmbedding(layers.Layer):
 
     def call(self, x):
         return x + self.positions
-
-
-def _head(x, classes):
-    """Logits and softmax, named so that explainers can find them."""
-    logits = layers.Dense(classes, name="logits")(x)
-    return layers.Softmax(name="probs")(logits)
 
 
 def mnist_linear():
@@ -113,12 +99,6 @@ def imdb_bow(vectorizer):
     return keras.Model(text, layers.Softmax(name="probs")(logits), name="imdb_bow")
 
 
-def _embed(vectorizer, text):
-    ids = vectorizer(text)
-    emb = layers.Embedding(VOCAB, EMBED, name="embedding")(ids)
-    return emb, PaddingMask(name="mask")(ids)
-
-
 def imdb_lstm(vectorizer):
     """A bidirectional LSTM reads the embedded words; padding is masked."""
     text = keras.Input((), dtype="string", name="text")
@@ -129,7 +109,7 @@ def imdb_lstm(vectorizer):
 
 
 def imdb_transformer(vectorizer, heads=2):
-    """One Transformer encoder block; read its attention with :func:`attention_model`."""
+    """One Transformer encoder block; read its attention with :func:`xai_teach.attention.attention_model`."""
     text = keras.Input((), dtype="string", name="text")
     emb, mask = _embed(vectorizer, text)
     x = PositionEmbedding(name="position")(emb)
@@ -151,15 +131,11 @@ def mnist_senn():
 
 def imdb_lstm_attention(vectorizer):
     """BiLSTM + additive (Bahdanau) attention pooling, Jain & Wallace's setup (:mod:`xai_teach.attention`)."""
-    from . import attention  # imported lazily, so that attention may use this module
-
     return attention.imdb_lstm_attention(vectorizer)
 
 
 def imdb_lstm_uniform(vectorizer):
     """``imdb_lstm_attention`` with its attention frozen to uniform over the real words."""
-    from . import attention
-
     return attention.imdb_lstm_uniform(vectorizer)
 
 
@@ -318,30 +294,6 @@ def logits_model(model):
     Raises a ValueError for a model that ends in a softmax without a layer named ``logits``.
     """
     return forward.compiled(model, "logits_model", lambda: keras.Model(model.input, forward.head_tensor(model)))
-
-
-class _AttentionScores(layers.Layer):
-    """The scores of a (built) ``MultiHeadAttention`` layer, computed inside one layer's ``call``.
-
-    Calling the built layer again on symbolic tensors with ``return_attention_scores=True`` leaves the scores
-    unconnected to the model's input in Keras 3.15 ("Output ... is not connected to `inputs`"); traced inside
-    a layer, the same call works on every Keras 3.
-    """
-
-    def __init__(self, attention, **kwargs):
-        super().__init__(**kwargs)
-        self.attention = attention
-
-    def call(self, x, mask):
-        return self.attention(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True)[1]
-
-
-def attention_model(model):
-    """Map review strings to the attention scores (n, heads, words, words) of ``imdb_transformer``."""
-    att = model.get_layer("attention")
-    x = att.input[0] if isinstance(att.input, list) else att.input
-    mask = model.get_layer("mask").output
-    return keras.Model(model.input, _AttentionScores(att, name="attention_scores")(x, mask))
 
 
 def _augment(seed):

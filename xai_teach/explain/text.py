@@ -25,7 +25,8 @@ import shap
 import tensorflow as tf
 from lime.lime_text import LimeTextExplainer
 
-from .. import checks, models
+from .. import attention as additive
+from .. import checks
 from . import _common as c
 from .attribution import Attribution
 
@@ -252,7 +253,6 @@ def attention(model, inputs, targets=None, *, head=None):
         head: None averages the heads; an int picks one head (Transformer only).
     """
     c.require_text_model(model, "attention")
-    from .. import attention as additive  # imported here: xai_teach.attention imports models, as this module does
 
     if additive.is_additive(model):
         if head is not None:
@@ -271,7 +271,7 @@ def attention(model, inputs, targets=None, *, head=None):
     if head is not None:
         head = c.positive_int(head, "head", 0, heads - 1)
     batch, tokens = _reviews(model, inputs, targets, "attention")
-    scores_model = models.attention_model(model)
+    scores_model = additive.attention_model(model)
     values = []
     for start in range(0, len(batch), TEXT_BATCH):
         scores = np.asarray(scores_model(tf.constant(batch.inputs[start : start + TEXT_BATCH]), training=False))

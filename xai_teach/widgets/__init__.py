@@ -7,7 +7,8 @@ rendered book, offline) and ``explorer.static(settings)`` (a grid of representat
 fallback).
 """
 
-from .book import BookView, rebuild
+from . import image, text
+from .book import BookView
 from .core import Explorer
 from .image import method_explorer, noise_explorer, occlusion_explorer
 from .text import HTMLExplorer, prepared_edits, review_explorer, word_removal_explorer
@@ -24,3 +25,31 @@ __all__ = [
     "review_explorer",
     "word_removal_explorer",
 ]
+
+
+def rebuild(recipe):
+    """A fresh explorer from the recipe a book view carries (``data-recipe``): same model, input and target.
+
+    Tests use it to check what a built page shows against a new computation.
+    """
+    from .. import explain, models
+
+    if not isinstance(recipe, dict) or "explorer" not in recipe:
+        raise TypeError(f"recipe must be the dict a book view carries, got {recipe!r}.")
+    model = models.load_pretrained(recipe["model"])
+    kind = recipe["explorer"]
+    if kind == "occlusion":
+        pixels = image.image_from_code(recipe["image"])
+        return image.occlusion_explorer(model, pixels, target=recipe["target"], fill=recipe["fill"])
+    if kind == "noise":
+        return image.noise_explorer(model, image.image_from_code(recipe["image"]), target=recipe["target"])
+    if kind == "method":
+        method = getattr(explain, recipe["method"])
+        return image.method_explorer(model, image.image_from_code(recipe["image"]), method, {}, recipe["target"])
+    if kind == "review":
+        return text.review_explorer(model, recipe["review"], methods=recipe["methods"], target=recipe["target"])
+    if kind == "removal":
+        return text.word_removal_explorer(
+            model, recipe["review"], recipe["target"], methods=recipe["methods"], k_max=recipe["k_max"]
+        )
+    raise ValueError(f"unknown explorer {kind!r} in recipe; expected occlusion, noise, method, review or removal.")

@@ -8,7 +8,7 @@ readers announce and tests read. A few lines of inline JavaScript swap the preco
 is fetched, so it works on a static page, offline, and in Jupyter. Sliders show only values that exist.
 
 Each state also carries the numbers its readout quotes, and the block carries the explorer's recipe
-(:func:`rebuild`), so that a browser test can compare what the page shows with a fresh computation.
+(:func:`xai_teach.widgets.rebuild`), so that a browser test can compare what the page shows with a fresh computation.
 """
 
 import base64
@@ -21,7 +21,7 @@ import json
 import ipywidgets as w
 import numpy as np
 
-from .core import decimals, format_value
+from ._format import decimals, format_value
 
 #: Bytes one book view may add to its page; a chapter's views together should stay near 3 MB.
 BUDGET = 3_000_000
@@ -253,32 +253,3 @@ def _description(control, name):
 def _is_slider(control, grid, name):
     """Sliders stay sliders (over the offered values); menus and prepared values become a <select>."""
     return isinstance(control, SLIDERS) and not isinstance(grid.get(name), dict)
-
-
-def rebuild(recipe):
-    """A fresh explorer from the recipe a book view carries (``data-recipe``): same model, input and target.
-
-    Tests use it to check what a built page shows against a new computation.
-    """
-    from .. import explain, models
-    from . import image, text
-
-    if not isinstance(recipe, dict) or "explorer" not in recipe:
-        raise TypeError(f"recipe must be the dict a book view carries, got {recipe!r}.")
-    model = models.load_pretrained(recipe["model"])
-    kind = recipe["explorer"]
-    if kind == "occlusion":
-        pixels = image.image_from_code(recipe["image"])
-        return image.occlusion_explorer(model, pixels, target=recipe["target"], fill=recipe["fill"])
-    if kind == "noise":
-        return image.noise_explorer(model, image.image_from_code(recipe["image"]), target=recipe["target"])
-    if kind == "method":
-        method = getattr(explain, recipe["method"])
-        return image.method_explorer(model, image.image_from_code(recipe["image"]), method, {}, recipe["target"])
-    if kind == "review":
-        return text.review_explorer(model, recipe["review"], methods=recipe["methods"], target=recipe["target"])
-    if kind == "removal":
-        return text.word_removal_explorer(
-            model, recipe["review"], recipe["target"], methods=recipe["methods"], k_max=recipe["k_max"]
-        )
-    raise ValueError(f"unknown explorer {kind!r} in recipe; expected occlusion, noise, method, review or removal.")

@@ -20,25 +20,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ._format import decimals, format_value  # noqa: F401  (image and text import them from here)
+
 BUSY = "computing…"
-
-
-def decimals(control):
-    """Digits after the point that a control's values need (float sliders: those of their step)."""
-    step = getattr(control, "step", None)
-    if not isinstance(control, (w.FloatSlider, w.FloatLogSlider)) or step is None:
-        return None
-    text = f"{float(step):.10f}".rstrip("0")
-    return max(1, len(text.split(".")[1]))
-
-
-def format_value(value, digits=None):
-    """A setting as a reader should see it: floats to the control's precision, never ``0.25000000000000006``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
-    if isinstance(value, (float, np.floating)) or digits is not None:
-        return f"{float(value):.{2 if digits is None else digits}f}"
-    return str(value)
 
 
 class Explorer:
@@ -58,7 +42,7 @@ class Explorer:
         slow: True when one update can take over ~200 ms: sliders then update on release only
             (``continuous_update=False``), so that dragging does not queue recomputations.
         note: a sentence shown under every view (e.g. how to read a chart).
-        recipe: how to rebuild this explorer from scratch (see :func:`xai_teach.widgets.book.rebuild`).
+        recipe: how to rebuild this explorer from scratch (see :func:`xai_teach.widgets.rebuild`).
     """
 
     def __init__(
