@@ -25,14 +25,13 @@ the probability (``output=`` switches). :data:`METHODS` maps each name to its
 function; :data:`IMAGE_METHODS` and :data:`TEXT_METHODS` list the local methods
 by the data they explain. Each table is filled by the :func:`explainer` decorator
 when a method is defined: adding a method edits no list. Every method returns an :class:`Attribution` except
-``class_prototypes``, which returns :class:`Prototypes`.
+``class_prototypes``, which returns :class:`Prototypes` (as :func:`xai_teach.senn.prototypes` does).
 """
 
 from ._common import GLOBAL_METHODS, IMAGE_METHODS, METHODS, TEXT_METHODS, explainer
 from .attribution import Attribution
 from .cams import gradcam, gradcam_plus_plus, scorecam  # noqa: F401  (importing registers the methods)
 from .global_views import (  # noqa: F401  (importing registers the methods)
-    Prototypes,
     activation_maximization,
     class_prototypes,
     global_shap,
@@ -40,6 +39,7 @@ from .global_views import (  # noqa: F401  (importing registers the methods)
 )
 from .gradients import integrated_gradients, saliency, smoothgrad  # noqa: F401  (importing registers the methods)
 from .perturbation import lime_image, occlusion  # noqa: F401  (importing registers the methods)
+from .prototypes import Prototypes
 from .shapley import shap_deep, shap_gradient, shap_partition  # noqa: F401  (importing registers the methods)
 from .text import attention, gradient_x_input, lime_text, shap_text, tokenize  # noqa: F401  (importing registers the methods)
 

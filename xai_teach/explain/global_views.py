@@ -7,11 +7,8 @@ something: ``inputs`` is a dataset (global SHAP, prototypes), starting images
 picks classes.
 """
 
-from dataclasses import dataclass, field
-
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 from tf_keras_vis.activation_maximization import ActivationMaximization
 from tf_keras_vis.activation_maximization.input_modifiers import Jitter
@@ -20,6 +17,7 @@ from tf_keras_vis.activation_maximization.regularizers import Norm, TotalVariati
 from .. import checks
 from . import _common as c
 from .attribution import Attribution
+from .prototypes import Prototypes
 from .shapley import shap_gradient
 
 LINEAR_LAYERS = {"InputLayer", "Flatten", "Reshape", "Dense", "Softmax", "Activation"}
@@ -210,62 +208,6 @@ def global_shap(
     return Attribution(values, means, np.arange(classes), "global_shap", {"images_per_class": counts})
 
 
-@dataclass
-class Prototypes:
-    """The images a model is most sure about, per class (the result of :func:`class_prototypes`).
-
-    Attributes:
-        classes: int array (k,): the classes.
-        indices: int array (k, top): positions in the dataset, most probable first.
-        images: float array (k, top, 28, 28, 1).
-        scores: float array (k, top): the model's output for the class on each image.
-        params: the parameters the search ran with.
-    """
-
-    classes: np.ndarray
-    indices: np.ndarray
-    images: np.ndarray
-    scores: np.ndarray
-    params: dict = field(default_factory=dict)
-    method: str = "class_prototypes"
-
-    def __len__(self):
-        return len(self.classes)
-
-    def to_frame(self):
-        """Tidy DataFrame: one row per (class, rank) with the dataset index and score."""
-        k, top = self.indices.shape
-        return pd.DataFrame(
-            {
-                "class": np.repeat(self.classes, top),
-                "rank": np.tile(np.arange(1, top + 1), k),
-                "index": self.indices.ravel(),
-                "score": self.scores.ravel(),
-            }
-        )
-
-    def plot(self, size=1.2):
-        """A grid: one row per class, its prototypes from left (most probable) to right; returns the figure."""
-        import matplotlib.pyplot as plt
-
-        k, top = self.indices.shape
-        fig, axes = plt.subplots(k, top, figsize=(size * top, size * k + 0.3), squeeze=False)
-        for r in range(k):
-            for j in range(top):
-                ax = axes[r, j]
-                ax.imshow(self.images[r, j, :, :, 0], cmap="gray_r", vmin=0, vmax=1)
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.set_title(f"{self.scores[r, j]:.3f}", fontsize=7)
-            axes[r, 0].set_ylabel(f"class {self.classes[r]}", fontsize=8)
-        fig.suptitle("class prototypes", fontsize=10)
-        fig.tight_layout()
-        return fig
-
-    def __repr__(self):
-        return f"Prototypes(classes={self.classes.tolist()}, top={self.indices.shape[1]})"
-
-
 @c.explainer
 def class_prototypes(model, inputs, targets=None, *, top=5, output="probs"):
     """For each class, the ``top`` images of a dataset to which the model gives the highest output for that class.
@@ -290,4 +232,5 @@ def class_prototypes(model, inputs, targets=None, *, top=5, output="probs"):
     classes = _class_list(targets, scores.shape[1])
     order = np.argsort(-scores[:, classes], axis=0, kind="stable")[:top].T
     params = {"top": top, "output": output}
-    return Prototypes(classes, order, x[order], np.take_along_axis(scores[:, classes].T, order, axis=1), params)
+    scores = np.take_along_axis(scores[:, classes].T, order, axis=1)
+    return Prototypes(np.asarray(classes), order, x[order], scores, "class", params, "class_prototypes")

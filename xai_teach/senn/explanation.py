@@ -21,6 +21,7 @@ import tensorflow as tf
 from .. import checks
 from .. import forward as fwd
 from ..explain.attribution import Attribution, Features
+from ..explain.prototypes import Prototypes
 from .model import check_senn
 
 
@@ -240,27 +241,6 @@ def attribution(model, inputs, targets=None, product=False):
 positive_int = checks.positive_int
 
 
-@dataclass
-class Prototypes:
-    """The most strongly activating examples of every concept.
-
-    Attributes:
-        images: (k, top, 28, 28, 1) the examples, strongest first.
-        indices: (k, top) their positions in the data passed in.
-        activations: (k, top) their concept activations :math:`h_i(x)`.
-    """
-
-    images: np.ndarray
-    indices: np.ndarray
-    activations: np.ndarray
-
-    def plot(self, top=None, **kwargs):
-        """Grid of prototypes, one row per concept; see :func:`xai_teach.senn.plot_prototypes`."""
-        from .plots import plot_prototypes
-
-        return plot_prototypes(self, top=top, **kwargs)
-
-
 def prototypes(model, data, top=10, batch_size=None):
     """The ``top`` examples of ``data`` that activate each learned concept most (the paper's concept prototypes).
 
@@ -279,4 +259,6 @@ def prototypes(model, data, top=10, batch_size=None):
         raise ValueError(f"top={top} is more than the {len(x)} images in data.")
     h = outputs(model, x, batch_size)["concepts"]
     order = np.argsort(-h, axis=0, kind="stable")[:top].T  # (k, top)
-    return Prototypes(x[order], order, np.take_along_axis(h.T, order, axis=1))
+    activations = np.take_along_axis(h.T, order, axis=1)
+    concepts = np.arange(1, h.shape[1] + 1)
+    return Prototypes(concepts, order, x[order], activations, "concept", {"top": top}, "senn.prototypes")

@@ -7,29 +7,14 @@ def plot_prototypes(prototypes, top=None, size=0.9):
     """A grid with one row per concept: its most strongly activating examples, strongest first.
 
     Args:
-        prototypes: a :class:`~xai_teach.senn.Prototypes` from :func:`~xai_teach.senn.prototypes`.
+        prototypes: a :class:`~xai_teach.explain.Prototypes` from :func:`~xai_teach.senn.prototypes`.
         top: how many examples per concept to draw (default: all).
         size: inches per image.
 
     Returns:
         The matplotlib figure.
     """
-    import matplotlib.pyplot as plt
-
-    k, available = prototypes.indices.shape
-    top = available if top is None else min(int(top), available)
-    fig, axes = plt.subplots(k, top, figsize=(size * top + 0.8, size * k), squeeze=False)
-    for i in range(k):
-        for j in range(top):
-            ax = axes[i, j]
-            ax.imshow(prototypes.images[i, j, ..., 0], cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(f"{prototypes.activations[i, j]:.1f}", fontsize=7)
-        axes[i, 0].set_ylabel(f"concept {i + 1}", rotation=0, ha="right", va="center", fontsize=9)
-    fig.suptitle("Concept prototypes: largest activation h_i(x) first", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return prototypes.plot(top=top, size=size)
 
 
 def _bars(ax, values, names, title):
