@@ -23,6 +23,11 @@ def test_cascade_order_and_the_original_model_is_untouched(cascade):
         np.testing.assert_array_equal(w0, w1)
     assert result.model is not model
     assert result.frame.shape[0] == 6 * 10 and set(sanity.MEASURES) <= set(result.frame.columns)
+    # a Result like every metric's: per input, the similarity with every layer randomised; lower passes
+    assert (
+        isinstance(result, metrics.Result) and result.better == "lower" and result.metric == "cascading_randomisation"
+    )
+    np.testing.assert_array_equal(result.scores, result.frame.loc[result.frame["layer"] == "conv1", "spearman_abs"])
 
 
 def test_randomisation_drives_gradient_similarity_down(cascade):
@@ -77,6 +82,7 @@ def test_label_randomisation(zoo, mnist, digits):
     result = metrics.label_randomisation(model, digits[0], gradient_explainer, train=train, epochs=2, random_state=0)
     table = result.summary()
     assert list(table.index) == ["original", "shuffled_labels"]
+    assert result.better == "lower" and result.mean == pytest.approx(table.loc["shuffled_labels", "spearman_abs"])
     # The weight template of a model that learned noise has little to do with the real one.
     assert table.loc["shuffled_labels", "spearman_abs"] < 0.5 and table.loc["shuffled_labels", "ssim"] < 0.5
     assert result.info["train_seconds"] > 0 and result.info["train_accuracy"] < 0.5 and result.info["n_train"] == 2000

@@ -127,14 +127,17 @@ def test_background_ablation_converges_to_the_largest_background(linear, images)
         err = np.random.default_rng(background_size).normal(0, 0.05 / np.sqrt(background_size), exact.values.shape)
         return Attribution(exact.values + err, inputs, targets, "shap_like")
 
-    df = metrics.background_ablation(model, images, shap_like)
+    result = metrics.background_ablation(model, images, shap_like)
+    df = result.frame
+    assert isinstance(result, metrics.Steps) and result.better == "lower"
+    np.testing.assert_array_equal(result.scores, df.loc[df["size"] == 10, "distance"])
     assert list(df.columns) == ["size", "input", "target", "distance", "spearman", "top_k_overlap"]
     means = df.groupby("size")["distance"].mean()
     assert list(means.index) == [10, 50, 100, 500] and means[500] == 0
     assert means[10] > means[50] > means[100] > 0
     assert df.loc[df["size"] == 500, "spearman"].eq(1).all()
     renamed = functools.partial(lambda m, x, targets=None, n_background=10: shap_like(m, x, targets, n_background))
-    df2 = metrics.background_ablation(model, images, renamed, sizes=(10, 40), param="n_background")
+    df2 = metrics.background_ablation(model, images, renamed, sizes=(10, 40), param="n_background").frame
     assert set(df2["size"]) == {10, 40}
     with pytest.raises(TypeError, match="does not take it"):
         metrics.background_ablation(model, images, shap_like, param="n_background")

@@ -6,7 +6,8 @@ precomputed :class:`~xai_teach.explain.Attribution` (or an ``(n, 28, 28)``
 array), or an explainer ``explain_fn(model, inputs, targets=None) -> Attribution``
 (bind parameters with :func:`functools.partial`). Scores come back as a
 :class:`Result` (``scores`` per input, ``mean``, and ``curve``/``fractions``/``auc``
-for curves), or as a tidy DataFrame where a table is the natural answer.
+for curves); a metric that runs in steps returns a :class:`Steps` (a ``Result`` whose
+``frame`` holds every step, e.g. :class:`Randomisation`).
 
 ==============================  ==========================================================  ========
 metric                          question                                                    better
@@ -19,7 +20,7 @@ metric                          question                                        
 :func:`local_lipschitz`         how far does the explanation move per unit of input change?  lower
 :func:`max_sensitivity`         how far can it move inside a small ball?                     lower
 :func:`seed_variance`           do repeated runs (LIME, SHAP sampling) agree?                higher
-:func:`background_ablation`     how does SHAP depend on the background size?                 --
+:func:`background_ablation`     how does SHAP depend on the background size?                 lower
 :func:`cascading_randomisation`  does it change when the weights are randomised?            lower
 :func:`label_randomisation`     does it change for a model trained on shuffled labels?       lower
 :func:`agreement`               do two methods rank the features alike?                      --
@@ -38,7 +39,7 @@ from .agreement import agreement, kendall, localisation, spearman, top_k_overlap
 from .faithfulness import deletion, faithfulness_correlation, faithfulness_estimate, insertion, pixel_flipping
 from .registry import metric
 from .report import METRICS, plot_report, report, summary
-from .result import Result
+from .result import Result, Steps
 from .sanity import Randomisation, cascading_randomisation, label_randomisation
 from .stability import background_ablation, local_lipschitz, max_sensitivity, seed_variance
 
@@ -46,6 +47,7 @@ __all__ = [
     "METRICS",
     "Randomisation",
     "Result",
+    "Steps",
     "agreement",
     "background_ablation",
     "cascading_randomisation",

@@ -71,7 +71,7 @@ def call_shape(fn, better=None):
     """Wrap ``fn(model, inputs, attribution, *, ...)``: keep the old call shapes working (with a warning).
 
     :func:`metric` uses it for registered metrics; measures that return something
-    other than a ``Result`` (a table, a :class:`~xai_teach.metrics.Randomisation`) use it directly.
+    other than a ``Result`` (a table) use it directly.
     """
     sig = inspect.signature(fn)
     names = list(sig.parameters)

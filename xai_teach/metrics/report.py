@@ -13,7 +13,7 @@ import pandas as pd
 from .. import checks
 from ..explain.attribution import Attribution
 from . import _common as c
-from . import agreement, faithfulness, registry, stability  # noqa: F401  (register their metrics)
+from . import agreement, faithfulness, registry, sanity, stability  # noqa: F401  (register their metrics)
 
 #: every registered metric by name (:func:`xai_teach.metrics.registry.metric` adds to it)
 METRICS = registry.METRICS

@@ -85,3 +85,17 @@ class Result:
     def __repr__(self):
         kind = "curve, " if self.curve is not None else ""
         return f"Result({self.metric}: {kind}n={len(self.scores)}, mean={self.mean:.4g}, {self.better} is better)"
+
+
+@dataclass(repr=False)
+class Steps(Result):
+    """A :class:`Result` of a metric that runs in steps (background sizes, randomised layers).
+
+    ``scores`` hold one number per input, as for every metric (each function says which step's);
+    ``frame`` holds every step: a tidy DataFrame with one row per (step, input).
+
+    Attributes:
+        frame: the table of every step and input.
+    """
+
+    frame: pd.DataFrame = None

@@ -26,7 +26,8 @@ from skimage.metrics import structural_similarity
 from .. import checks, data
 from . import _common as c
 from .agreement import spearman
-from .registry import call_shape
+from .registry import metric
+from .result import Steps
 
 MEASURES = ("spearman_abs", "spearman", "ssim")
 
@@ -86,9 +87,12 @@ def randomise_layer(layer, rng):
         var.assign((w.mean() + w.std() * z).astype(w.dtype))
 
 
-@dataclass
-class Randomisation:
-    """Outcome of a sanity check.
+@dataclass(repr=False)
+class Randomisation(Steps):
+    """Outcome of a sanity check: a :class:`~xai_teach.metrics.Steps` result, lower is better.
+
+    ``scores`` are each input's ``spearman_abs`` similarity after the last step (every layer randomised,
+    or the labels shuffled): an explanation that passes the check scores low.
 
     Attributes:
         frame: tidy DataFrame, one row per (step, input): ``step``, ``layer``, ``input``, ``target``,
@@ -98,10 +102,23 @@ class Randomisation:
         info: extra facts (e.g. training time and accuracy of a label-randomised model).
     """
 
-    frame: pd.DataFrame
-    values: dict
-    model: object
+    values: dict = field(default_factory=dict)
+    model: object = None
     info: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, metric, targets, frames, values, model, info=None):
+        """Build it from the per-step frames; the last step gives ``scores``."""
+        frame = pd.concat(frames, ignore_index=True)
+        return cls(
+            metric,
+            frames[-1]["spearman_abs"].to_numpy(dtype=float),
+            targets,
+            frame=frame,
+            values=values,
+            model=model,
+            info={} if info is None else info,
+        )
 
     def summary(self):
         """Mean similarity per step (rows in cascade order) and measure."""
@@ -126,12 +143,15 @@ class Randomisation:
         ax.figure.tight_layout()
         return ax
 
+    def __repr__(self):
+        return f"Randomisation({self.metric}: steps={list(self.values)}, n={len(self.scores)}, mean={self.mean:.4g})"
+
 
 def _rows(step, name, t, sims):
     return pd.DataFrame({"step": step, "layer": name, "input": np.arange(len(t)), "target": t, **sims})
 
 
-@call_shape
+@metric(better="lower", explainer=True)
 def cascading_randomisation(model, inputs, explain_fn, *, targets=None, layers=None, random_state=0, progress=None):
     """Cascading model-parameter randomisation (Adebayo et al. 2018, *Sanity Checks for Saliency Maps*).
 
@@ -151,7 +171,8 @@ def cascading_randomisation(model, inputs, explain_fn, *, targets=None, layers=N
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
-        :class:`Randomisation`; ``frame`` has step 0 ``"original"`` (similarity 1) then one step per layer.
+        :class:`Randomisation`; ``frame`` has step 0 ``"original"`` (similarity 1) then one step per layer;
+        ``scores`` are the ``spearman_abs`` similarities with every listed layer randomised.
     """
     c.require_callable(explain_fn, "cascading_randomisation")
     x = c.check_inputs(model, inputs)
@@ -176,7 +197,7 @@ def cascading_randomisation(model, inputs, explain_fn, *, targets=None, layers=N
         randomise_layer(copy.get_layer(name), rng)
         values[name] = c.prepare(copy, x, c.explain(explain_fn, copy, x, t), t).values
         frames.append(_rows(step, name, t, similarity(original, values[name], images)))
-    return Randomisation(frame=pd.concat(frames, ignore_index=True), values=values, model=copy)
+    return Randomisation.of("cascading_randomisation", t, frames, values, copy)
 
 
 class _EpochBar(keras.callbacks.Callback):
@@ -200,7 +221,7 @@ def _training_data(train):
     return x_train, y_train
 
 
-@call_shape
+@metric(better="lower", explainer=True)
 def label_randomisation(
     model,
     inputs,
@@ -238,7 +259,8 @@ def label_randomisation(
 
     Returns:
         :class:`Randomisation` with steps ``"original"`` and ``"shuffled_labels"``; ``info`` holds
-        ``train_seconds`` and ``train_accuracy`` (on the shuffled labels; chance is about 0.1).
+        ``train_seconds`` and ``train_accuracy`` (on the shuffled labels; chance is about 0.1); ``scores``
+        are the ``spearman_abs`` similarities of the two models' explanations.
     """
     c.require_images(model, "label_randomisation")
     c.require_callable(explain_fn, "label_randomisation")
@@ -261,9 +283,6 @@ def label_randomisation(
         _rows(0, "original", t, similarity(original, original)),
         _rows(1, "shuffled_labels", t, similarity(original, randomised)),
     ]
-    return Randomisation(
-        frame=pd.concat(frames, ignore_index=True),
-        values={"original": original, "shuffled_labels": randomised},
-        model=fresh,
-        info={"train_seconds": seconds, "train_accuracy": accuracy, "epochs": epochs, "n_train": len(x_train)},
-    )
+    values = {"original": original, "shuffled_labels": randomised}
+    info = {"train_seconds": seconds, "train_accuracy": accuracy, "epochs": epochs, "n_train": len(x_train)}
+    return Randomisation.of("label_randomisation", t, frames, values, fresh, info)

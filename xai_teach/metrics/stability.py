@@ -25,7 +25,8 @@ import pandas as pd
 
 from . import _common as c
 from .agreement import spearman, top_k_overlap
-from .registry import call_shape, metric
+from .registry import metric
+from .result import Steps
 
 
 def _check_epsilon(epsilon):
@@ -217,7 +218,7 @@ def seed_variance(
     )
 
 
-@call_shape
+@metric(better="lower", explainer=True)
 def background_ablation(
     model,
     inputs,
@@ -251,8 +252,10 @@ def background_ablation(
         progress: show a progress bar (None: only in an interactive session).
 
     Returns:
-        Tidy DataFrame, one row per (size, input): ``size``, ``input``, ``target``,
-        ``distance``, ``spearman``, ``top_k_overlap`` (the reference rows read 0, 1, 1).
+        :class:`~xai_teach.metrics.Steps` (lower is better): ``scores`` are each input's distance
+        :math:`d(x)` at the smallest size; ``frame`` is a tidy DataFrame, one row per (size, input):
+        ``size``, ``input``, ``target``, ``distance``, ``spearman``, ``top_k_overlap`` (the reference
+        rows read 0, 1, 1).
     """
     if not isinstance(param, str) or not param.isidentifier():
         raise TypeError(f"param must be the name of explain_fn's background-size keyword, got {param!r}.")
@@ -285,4 +288,6 @@ def background_ablation(
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    smallest = frame[frame["size"] == min(sizes)]["distance"].to_numpy()
+    return Steps("background_ablation", smallest, t, frame=frame, details={"sizes": sorted(set(sizes))})
