@@ -25,7 +25,6 @@ embedded data with a fixed seed and rewrites the shipped weights and model cards
 
 import argparse
 import json
-import platform
 import time
 
 import keras
@@ -33,12 +32,13 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from . import attention, checks, data, forward
+from . import attention, cards, checks, data, forward
 from .attention import attention_model  # noqa: F401  (chapters read the transformer's attention as models.attention_model)
 from .blocks import EMBED, SEQ_LEN, VOCAB, PaddingMask  # noqa: F401  (the zoo's sizes, read as models.VOCAB, ...)
 from .blocks import embed_words as _embed
 from .blocks import logits_and_probs as _head
-from .integrity import ASSETS, asset_path, record
+from .cards import model_summary  # noqa: F401  (models.model_summary, as before)
+from .integrity import ASSETS, asset_path
 
 
 @keras.saving.register_keras_serializable(package="xai_teach")
@@ -257,7 +257,7 @@ def load_text_model(name, folder=None):
 def model_card(name):
     """The model card of a shipped model: data, epochs, seed, test accuracy, versions."""
     _check_name(name)
-    return json.loads(asset_path(f"models/{name}.json").read_text())
+    return cards.read(name)
 
 
 is_text_model = forward.is_text_model
@@ -344,10 +344,7 @@ def train(name, epochs=None, seed=0, save=False):
     model.fit(train_ds.batch(batch).prefetch(2), epochs=epochs, verbose=0)
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(np.argmax(predict_proba(model, x_test), 1) == y_test))
-    card = {
-        "name": name,
-        "architecture": model_summary(model),
-        "parameters": int(model.count_params()),
+    facts = {
         "data": f"embedded {kind}: {n_train} training examples; tested on {len(y_test)} held-out examples",
         "epochs": epochs,
         "batch_size": batch,
@@ -355,13 +352,8 @@ def train(name, epochs=None, seed=0, save=False):
         "seed": seed,
         "test_accuracy": round(accuracy, 4),
         "training_seconds": round(seconds, 1),
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-        },
     }
+    card = cards.card(name, model, facts)
     if save:
         # Compiling afresh drops the optimizer state, which would triple the file size.
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -370,16 +362,8 @@ def train(name, epochs=None, seed=0, save=False):
         else:
             written = [ASSETS / "models" / f"{name}.keras"]
             model.save(written[0])
-        card_path = ASSETS / "models" / f"{name}.json"
-        card_path.write_text(json.dumps(card, indent=1))
-        for path in (*written, card_path):
-            record(f"models/{path.name}")
+        cards.save(name, card, written)
     return model, card
-
-
-def model_summary(model):
-    """One line per layer: name, class and output shape."""
-    return [f"{layer.name}: {type(layer).__name__}" for layer in model.layers]
 
 
 def main(argv=None):

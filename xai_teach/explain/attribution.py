@@ -5,11 +5,12 @@ inputs, ranking features, the top features of each input); :class:`Attribution`
 and :class:`xai_teach.senn.Explanation` build on it.
 """
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .. import checks
 
 
 def _finite(values, name):
@@ -53,9 +54,7 @@ class Features:
             k: how many features to return per input (default :attr:`TOP`).
             absolute: rank by ``|value|`` (True) or by signed value, most positive first.
         """
-        k = self.TOP if k is None else k
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}.")
+        k = self.TOP if k is None else checks.positive_int(k, "k")
         out = []
         for i in range(len(self)):
             flat, names = self.flat(i), self.feature_names(i)

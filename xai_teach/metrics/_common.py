@@ -60,13 +60,7 @@ def check_batch_size(batch_size, model=None):
     """A positive int, or None for the default of the model's kind of data (:data:`xai_teach.forward.BATCH`)."""
     if batch_size is None:
         return None if model is None else fwd.batch_size_for(model)
-    return fwd.batch_size_for(model, batch_size) if model is not None else _positive(batch_size)
-
-
-def _positive(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-    return int(batch_size)
+    return fwd.batch_size_for(model, batch_size) if model is not None else checks.positive_int(batch_size, "batch_size")
 
 
 # --------------------------------------------------------------------------- inputs and explanations

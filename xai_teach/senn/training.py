@@ -35,8 +35,6 @@ Choices made here (Alvarez-Melis & Jaakkola 2018 leave them open or their code d
   last epoch's model a stable one rather than a snapshot of a noisy curve.
 """
 
-import json
-import platform
 import time
 
 import keras
@@ -44,11 +42,11 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from .. import checks
+from .. import cards, checks
 from .. import data as datasets
 from .. import forward as fwd
 from .. import progress as progress_bars
-from ..integrity import ASSETS, asset_path, record
+from ..integrity import ASSETS, asset_path
 from .explanation import outputs, positive_int
 from .model import _terms, build, check_senn, parts, penalty_norm
 
@@ -209,11 +207,9 @@ def train(
 def _card(model, train_data, test_data, epochs, batch_size, learning_rate, seed, seconds):
     (x_test, y_test), n_train = test_data, len(train_data[1])
     penalty = robustness_penalty(model, x_test[:1000])
-    return {
-        "name": NAME if model.kind == "concepts" else f"senn_{model.kind}",
-        "architecture": [f"{layer.name}: {type(layer).__name__}" for layer in model.layers]
-        + ([f"decoder: {type(model.decoder).__name__}"] if model.decoder is not None else []),
-        "parameters": int(model.count_params()),
+    name = NAME if model.kind == "concepts" else f"senn_{model.kind}"
+    decoder = [f"decoder: {type(model.decoder).__name__}"] if model.decoder is not None else []
+    facts = {
         "kind": model.kind,
         "concepts": model.concept_count,
         "data": f"embedded mnist: {n_train} training digits; tested on {len(y_test)} held-out digits",
@@ -235,22 +231,16 @@ def _card(model, train_data, test_data, epochs, batch_size, learning_rate, seed,
         "CPU time budget. "
         "Reference: Alvarez-Melis & Jaakkola, Towards Robust Interpretability with Self-Explaining Neural "
         "Networks, NeurIPS 2018 (arXiv:1806.07538); published accuracy about 98.9% at lambda = 1e-4 on 60,000 digits.",
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-        },
     }
+    return cards.card(name, model, facts, cards.model_summary(model) + decoder)
 
 
 def _save(model, card):
     # Compiling afresh drops Adam's state, which would triple the file size.
     model.compile(jit_compile=False)
-    model.save(ASSETS / "models" / f"{NAME}.keras")
-    (ASSETS / "models" / f"{NAME}.json").write_text(json.dumps(card, indent=1))
-    for suffix in (".keras", ".json"):
-        record(f"models/{NAME}{suffix}")
+    path = ASSETS / "models" / f"{NAME}.keras"
+    model.save(path)
+    cards.save(NAME, card, [path])
 
 
 def lambda_sweep(lambdas=LAMBDAS, epochs=EPOCHS, seed=0, kind="concepts", data=None, progress=None):

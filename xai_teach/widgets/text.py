@@ -216,9 +216,7 @@ def word_removal_explorer(model, review, target=None, methods=("gradient_x_input
     if not words:
         raise ValueError("review has no word the model reads.")
     target = int(checks.targets(target, models.predict_proba(model, [review]))[0])
-    if not isinstance(k_max, (int, np.integer)) or k_max < 1:
-        raise ValueError(f"k_max must be a positive int, got {k_max!r}.")
-    k_max = min(int(k_max), len(words))
+    k_max = min(checks.positive_int(k_max, "k_max"), len(words))
     cache = {}
 
     def curve(method):
