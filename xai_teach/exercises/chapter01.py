@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import models
-from .common import as_array, as_choice, report
+from .common import as_array, as_choice, as_number, as_target, report
 
 
 def check_linear_contributions(contributions, model, image, target):
@@ -19,6 +19,9 @@ def check_linear_contributions(contributions, model, image, target):
     if problem:
         return report(False, problem)
     kernel, bias = model.get_layer("logits").get_weights()
+    target, problem = as_target(target, len(bias))
+    if problem:
+        return report(False, problem)
     expected = (kernel[:, target] * np.asarray(image).ravel()).reshape(28, 28)
     if np.allclose(arr, expected, atol=1e-5):
         return report(True, "each pixel's weight times its intensity; with the bias they add up to the logit.")
@@ -31,10 +34,9 @@ def check_linear_contributions(contributions, model, image, target):
 
 def check_accuracy(answer, model, images, labels):
     """Chapter 1: the accuracy of ``model`` on ``images`` as a fraction in [0, 1]."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return report(False, f"give the accuracy as one number, got {type(answer).__name__}.")
+    value, problem = as_number(answer, "the accuracy")
+    if problem:
+        return report(False, problem)
     if value > 1:
         return report(False, "give a fraction between 0 and 1, not a percentage.")
     probs = np.asarray(model.predict(images, batch_size=1000, verbose=0))

@@ -1,11 +1,9 @@
 """Chapter 2 checks: global views of MNIST models."""
 
-import numbers
-
 import numpy as np
 
 from .. import explain, models
-from .common import as_array, as_choice, report
+from .common import as_array, as_choice, as_target, report
 
 
 def check_best_template(answer, model, image):
@@ -16,16 +14,15 @@ def check_best_template(answer, model, image):
         model: the ``mnist_linear`` model.
         image: the (28, 28, 1) digit.
     """
-    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, numbers.Integral):
-        return report(False, f"give the class as one int (0 to 9), got {type(answer).__name__}.")
     kernel, bias = model.get_layer("logits").get_weights()
+    answer, problem = as_target(answer, len(bias), "the class")
+    if problem:
+        return report(False, problem)
     x = np.asarray(image, dtype=np.float64).ravel()
     scores = x @ kernel + bias
     best = int(scores.argmax())
     if int(answer) == best:
         return report(True, "the template with the largest score w_c . x + b_c is the linear model's prediction.")
-    if not 0 <= int(answer) < len(bias):
-        return report(False, f"classes run from 0 to {len(bias) - 1}.")
     if int(answer) == int((x @ kernel).argmax()):
         return report(False, "that class wins without the biases; add b_c to each template's score.")
     if int(answer) == int((x @ np.abs(kernel)).argmax()):

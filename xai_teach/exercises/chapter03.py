@@ -1,12 +1,10 @@
 """Chapter 3 checks: gradient-based local explanations."""
 
-import numbers
-
 import numpy as np
 import tensorflow as tf
 
 from .. import explain, metrics, models
-from .common import as_array, as_choice, report
+from .common import as_array, as_choice, as_number, as_target, report
 
 
 def _gradient(model, image, target, output):
@@ -36,6 +34,9 @@ def check_saliency(answer, model, image, target):
     arr, problem = as_array(answer, (28, 28), "the saliency map")
     if problem:
         return report(False, problem)
+    target, problem = as_target(target, model.output.shape[-1])
+    if problem:
+        return report(False, problem)
     grad = _gradient(model, image, target, "logits")
     if _close(arr, grad):
         return report(True, "the gradient of the class logit with respect to each pixel.")
@@ -58,14 +59,12 @@ def check_ig_completeness(answer, model, image, target, baseline=0.0):
         target: the class explained.
         baseline: the grey level of the baseline image.
     """
-    if isinstance(answer, (str, bytes, bool, np.bool_)):
-        return report(False, f"give one number, got {type(answer).__name__}.")
-    if not isinstance(answer, numbers.Real):
-        try:
-            answer = float(np.asarray(answer, dtype=np.float64).item())
-        except (TypeError, ValueError):
-            return report(False, f"give one number, got {type(answer).__name__}.")
-    value = float(answer)
+    value, problem = as_number(answer, "the difference of logits")
+    if problem:
+        return report(False, problem)
+    target, problem = as_target(target, model.output.shape[-1])
+    if problem:
+        return report(False, problem)
     x = np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)
     base = np.full_like(x, baseline)
     black = np.zeros_like(x)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, as_choice, report
+from .common import as_array, as_choice, as_target, report
 
 
 def check_linear_shap(values, model, image, background, target):
@@ -19,6 +19,9 @@ def check_linear_shap(values, model, image, background, target):
     if problem:
         return report(False, problem)
     kernel, _ = model.get_layer("logits").get_weights()
+    target, problem = as_target(target, kernel.shape[1])
+    if problem:
+        return report(False, problem)
     w = kernel[:, target].reshape(28, 28)
     x = np.asarray(image, dtype=np.float64).reshape(28, 28)
     mean_bg = np.asarray(background, dtype=np.float64).reshape(-1, 28, 28).mean(axis=0)
@@ -59,6 +62,9 @@ def check_background_prediction(prediction, model, image, target, background_a, 
     if problem:
         return report(False, problem)
     kernel, _ = model.get_layer("logits").get_weights()
+    target, problem = as_target(target, kernel.shape[1])
+    if problem:
+        return report(False, problem)
     w = kernel[:, target].astype(np.float64)
     x = np.asarray(image, dtype=np.float64).ravel()
     means = [np.asarray(b, dtype=np.float64).reshape(-1, x.size).mean(axis=0) for b in (background_a, background_b)]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, report
+from .common import as_array, as_number, report
 
 
 def check_ink_share(answer, values, image, threshold=0.2):
@@ -14,10 +14,9 @@ def check_ink_share(answer, values, image, threshold=0.2):
         image: the (28, 28, 1) digit; its ink is the pixels brighter than ``threshold``.
         threshold: grey level above which a pixel counts as ink.
     """
-    try:
-        share = float(answer)
-    except (TypeError, ValueError):
-        return report(False, f"give the share as one number, got {type(answer).__name__}.")
+    share, problem = as_number(answer, "the share")
+    if problem:
+        return report(False, problem)
     values, problem = as_array(values, (28, 28), "values")
     if problem:
         return report(False, problem)

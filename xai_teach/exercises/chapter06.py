@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from .common import report
+from .common import as_number, report
 
 
 def _bow_terms(model, review):
@@ -82,10 +82,9 @@ def check_best_deletion(word, probability, model, review):
     """
     if not isinstance(word, str):
         return report(False, f"give the word as a str, got {type(word).__name__}.")
-    try:
-        prob = float(probability)
-    except (TypeError, ValueError):
-        return report(False, f"give p(positive) as one number, got {type(probability).__name__}.")
+    prob, problem = as_number(probability, "p(positive)")
+    if problem:
+        return report(False, problem)
     weights, gap = _present_weights(model, review)
     if word == "[UNK]":
         return report(False, "'[UNK]' stands for every word outside the vocabulary; pick one vocabulary word.")

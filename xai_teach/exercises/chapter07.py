@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, report
+from .common import as_array, as_target, report
 
 
 def check_gradient_x_input(values, model, review, target):
@@ -16,6 +16,9 @@ def check_gradient_x_input(values, model, review, target):
     """
     from .. import explain
 
+    target, problem = as_target(target, 2)
+    if problem:
+        return report(False, problem + " (0: negative, 1: positive)")
     words = explain.tokenize(model, review)[0]
     arr, problem = as_array(values, (len(words),), "the values")
     if problem:

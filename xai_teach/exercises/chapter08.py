@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import report
+from .common import as_number, report
 
 
 def _top(values, k):
@@ -20,10 +20,9 @@ def check_attention_overlap(answer, a, b, k=5):
     a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"a and b must explain the same words, got {a.size} and {b.size} values.")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return report(False, f"give the overlap as one number, got {type(answer).__name__}.")
+    value, problem = as_number(answer, "the overlap")
+    if problem:
+        return report(False, problem)
     common = len(_top(a, k) & _top(b, k))
     if abs(value - common / k) < 1e-9:
         return report(True, "the share of the top words the two explanations have in common.")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, report
+from .common import as_array, as_target, report
 
 STEPS = 28  #: steps of 28 pixels each, as in the chapter
 
@@ -12,8 +12,8 @@ def _curves(model, image, attribution, target):
     from ..metrics import deletion, insertion
 
     x = np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)
-    values = np.asarray(attribution, dtype=np.float64).reshape(1, 28, 28)
-    kwargs = {"targets": [int(target)], "steps": STEPS, "progress": False}
+    values = attribution.reshape(1, 28, 28)
+    kwargs = {"targets": [target], "steps": STEPS, "progress": False}
     ins = insertion(model, x, values, **kwargs).curve[0]
     dele = deletion(model, x, values, **kwargs).curve[0]
     ins_abs = insertion(model, x, values, absolute=True, **kwargs).curve[0]
@@ -33,8 +33,12 @@ def check_insertion_curve(curve, model, image, attribution, target):
     arr, problem = as_array(curve, (STEPS + 1,), "insertion_curve")
     if problem:
         return report(False, problem + " Record the probability before the first and after every one of 28 steps.")
-    if not np.all(np.isfinite(arr)):
-        return report(False, "insertion_curve contains NaN or inf values.")
+    attribution, problem = as_array(attribution, (28, 28), "the attribution")
+    if problem:
+        return report(False, problem)
+    target, problem = as_target(target, model.output.shape[-1])
+    if problem:
+        return report(False, problem)
     ins, dele, ins_abs = _curves(model, image, attribution, target)
     tol = 1e-4
     if np.allclose(arr, ins, atol=tol):

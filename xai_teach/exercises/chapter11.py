@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .common import as_array, report
+from .common import as_array, as_number, report
 
 
 def _top(values, k, absolute=True):
@@ -34,9 +34,9 @@ def check_top_k_overlap(answer, change, attribution, k):
         raise ValueError(problem)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 784:
         raise ValueError(f"k must be an int between 1 and 784, got {k!r}.")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return report(False, f"give the overlap as one number, got {type(answer).__name__}.")
-    value = float(answer)
+    value, problem = as_number(answer, "the overlap")
+    if problem:
+        return report(False, problem)
     expected = _overlap(change, attribution, k)
     if abs(value - expected) < 1e-9:
         return report(True, "the share of the pixels the intervention needed that the attribution also ranks high.")

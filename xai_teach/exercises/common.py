@@ -1,5 +1,7 @@
 """Helpers shared by the auto-checks: feedback printing and answer validation."""
 
+import numbers
+
 import numpy as np
 
 
@@ -35,10 +37,41 @@ def as_choice(answer, options, what):
     return answer.strip().lower(), None
 
 
+def _described(answer):
+    """How an answer is named in a message: ``None``, ``a str ('7')``, ``3.0`` ..."""
+    if answer is None:
+        return "None (did the cell return its result?)"
+    if isinstance(answer, (str, bytes)):
+        return f"a {type(answer).__name__} ({answer!r})"
+    if isinstance(answer, (bool, np.bool_, int, float, np.number)):
+        return repr(answer.item() if isinstance(answer, np.generic) else answer)
+    return f"a {type(answer).__name__}"
+
+
+def as_number(answer, what):
+    """Return ``(float, None)``, or ``(None, problem)`` when ``answer`` is not one finite number.
+
+    A number or a NumPy array holding one number passes; a list, a str, a bool or None does not.
+    """
+    expected = f"{what}: expected one number"
+    if not isinstance(answer, (numbers.Real, np.ndarray, np.generic)) or isinstance(answer, (bool, np.bool_)):
+        return None, f"{expected}, got {_described(answer)}."
+    try:
+        arr = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"{expected}, got {_described(answer)}."
+    if arr.size != 1:
+        return None, f"{expected}, got an array of shape {arr.shape}."
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        return None, f"{expected} (a finite one), got {value}."
+    return value, None
+
+
 def as_target(target, classes, what="target"):
     """Return ``(int, None)``, or ``(None, problem)`` when ``target`` is not a class index in ``0..classes-1``."""
     if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
-        return None, f"{what} should be an int class index in 0..{classes - 1}, got {target!r}."
+        return None, f"{what}: expected one int, a class from 0 to {classes - 1}; got {_described(target)}."
     if not 0 <= int(target) < classes:
-        return None, f"{what} should lie in 0..{classes - 1}, got {int(target)}."
+        return None, f"{what}: expected a class from 0 to {classes - 1}, got {int(target)}."
     return int(target), None
