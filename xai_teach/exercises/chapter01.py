@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import models
-from .common import as_array, as_choice, as_number, as_target, report
+from .common import as_array, as_choice, as_number, as_target, checked, report
 
 
 def check_linear_contributions(contributions, model, image, target):
@@ -15,11 +15,8 @@ def check_linear_contributions(contributions, model, image, target):
         image: the (28, 28, 1) digit being explained.
         target: the class whose logit is decomposed.
     """
-    arr, problem = as_array(contributions, (28, 28), "contributions")
-    if problem:
-        return report(False, problem)
     kernel, bias = model.get_layer("logits").get_weights()
-    target, problem = as_target(target, len(bias))
+    arr, target, problem = checked(as_array(contributions, (28, 28), "contributions"), as_target(target, len(bias)))
     if problem:
         return report(False, problem)
     expected = (kernel[:, target] * np.asarray(image).ravel()).reshape(28, 28)

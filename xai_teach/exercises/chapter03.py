@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from .. import explain, metrics, models
-from .common import as_array, as_choice, as_number, as_target, report
+from .common import as_array, as_choice, as_number, as_target, checked, report
 
 
 def _gradient(model, image, target, output):
@@ -31,10 +31,9 @@ def check_saliency(answer, model, image, target):
         image: the (28, 28, 1) digit.
         target: the class whose logit is differentiated.
     """
-    arr, problem = as_array(answer, (28, 28), "the saliency map")
-    if problem:
-        return report(False, problem)
-    target, problem = as_target(target, model.output.shape[-1])
+    arr, target, problem = checked(
+        as_array(answer, (28, 28), "the saliency map"), as_target(target, model.output.shape[-1])
+    )
     if problem:
         return report(False, problem)
     grad = _gradient(model, image, target, "logits")
@@ -59,10 +58,9 @@ def check_ig_completeness(answer, model, image, target, baseline=0.0):
         target: the class explained.
         baseline: the grey level of the baseline image.
     """
-    value, problem = as_number(answer, "the difference of logits")
-    if problem:
-        return report(False, problem)
-    target, problem = as_target(target, model.output.shape[-1])
+    value, target, problem = checked(
+        as_number(answer, "the difference of logits"), as_target(target, model.output.shape[-1])
+    )
     if problem:
         return report(False, problem)
     x = np.asarray(image, dtype=np.float32).reshape(1, 28, 28, 1)

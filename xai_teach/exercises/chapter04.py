@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, as_choice, as_target, report
+from .common import as_array, as_choice, as_target, checked, report
 
 
 def check_linear_shap(values, model, image, background, target):
@@ -15,11 +15,8 @@ def check_linear_shap(values, model, image, background, target):
         background: the (n, 28, 28, 1) background images.
         target: the class whose logit is explained.
     """
-    arr, problem = as_array(values, (28, 28), "values")
-    if problem:
-        return report(False, problem)
     kernel, _ = model.get_layer("logits").get_weights()
-    target, problem = as_target(target, kernel.shape[1])
+    arr, target, problem = checked(as_array(values, (28, 28), "values"), as_target(target, kernel.shape[1]))
     if problem:
         return report(False, problem)
     w = kernel[:, target].reshape(28, 28)
@@ -58,11 +55,10 @@ def check_background_prediction(prediction, model, image, target, background_a, 
         target: the class whose logit is explained.
         background_a, background_b: the two backgrounds (n, 28, 28, 1).
     """
-    choice, problem = as_choice(prediction, BACKGROUND_OUTCOMES, "the prediction")
-    if problem:
-        return report(False, problem)
     kernel, _ = model.get_layer("logits").get_weights()
-    target, problem = as_target(target, kernel.shape[1])
+    choice, target, problem = checked(
+        as_choice(prediction, BACKGROUND_OUTCOMES, "the prediction"), as_target(target, kernel.shape[1])
+    )
     if problem:
         return report(False, problem)
     w = kernel[:, target].astype(np.float64)

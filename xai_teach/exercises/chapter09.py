@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .common import as_array, as_target, report
+from .common import as_array, as_target, checked, report
 
 STEPS = 28  #: steps of 28 pixels each, as in the chapter
 
@@ -33,10 +33,9 @@ def check_insertion_curve(curve, model, image, attribution, target):
     arr, problem = as_array(curve, (STEPS + 1,), "insertion_curve")
     if problem:
         return report(False, problem + " Record the probability before the first and after every one of 28 steps.")
-    attribution, problem = as_array(attribution, (28, 28), "the attribution")
-    if problem:
-        return report(False, problem)
-    target, problem = as_target(target, model.output.shape[-1])
+    attribution, target, problem = checked(
+        as_array(attribution, (28, 28), "the attribution"), as_target(target, model.output.shape[-1])
+    )
     if problem:
         return report(False, problem)
     ins, dele, ins_abs = _curves(model, image, attribution, target)

@@ -30,6 +30,15 @@ def as_array(answer, shape, what):
     return arr, None
 
 
+def checked(*results):
+    """The values of several ``(value, problem)`` checks, then the first problem (None when every check passed).
+
+    ``arr, target, problem = checked(as_array(...), as_target(...))``.
+    """
+    problems = [problem for _, problem in results if problem]
+    return (*(value for value, _ in results), problems[0] if problems else None)
+
+
 def as_choice(answer, options, what):
     """Return ``(answer, None)`` when ``answer`` is one of ``options`` (str), else ``(None, problem)``."""
     if not isinstance(answer, str) or answer.strip().lower() not in options:
