@@ -8,16 +8,18 @@ metric added through the decorators appear in METHODS and report without editing
 import ast
 import json
 import warnings
+from functools import partial
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+import test_explain_contract as contract
 from test_explain_helpers import linear_model
 
 import xai_teach
-from xai_teach import checks, explain, forward, integrity, metrics, models
-from xai_teach.exercises.common import as_array, as_target
+from xai_teach import cards, checks, explain, forward, integrity, metrics, models
+from xai_teach.exercises.common import as_array, as_number, as_target, checked
 from xai_teach.explain import _common
 
 
@@ -208,11 +210,15 @@ def test_every_metric_takes_the_one_vocabulary(name, zoo, digits):
     kwargs = {**words, **{k: v for k, v in small.items() if k in params}}
     if name == "localisation":
         kwargs["mask"] = np.ones((3, 28, 28), bool)
-    explanation = explain.lime_image if name == "seed_variance" else explain.gradient_x_input
+    explanation = explain.gradient_x_input
     if name == "seed_variance":
-        from functools import partial
-
         explanation = partial(explain.lime_image, num_samples=20)
+    elif name == "background_ablation":
+        explanation, kwargs["sizes"] = partial(explain.shap_gradient, nsamples=2), (2, 4)
+    elif name == "label_randomisation":
+        kwargs.update(train=digits, epochs=1)
+    elif name == "cascading_randomisation":
+        kwargs["layers"] = ["logits"]
     elif not spec.explainer:
         explanation = explain.gradient_x_input(cnn, x)
     result = spec.fn(cnn, x, explanation, **kwargs)
@@ -237,9 +243,14 @@ def test_old_metric_call_shapes_warn_and_give_the_same_numbers(zoo, digits):
 def test_a_toy_method_and_a_toy_metric_join_the_tables_and_report(zoo, digits):
     @explain.explainer(kinds=("image",))
     def toy_method(model, inputs, targets=None, *, scale=1.0):
-        """Toy: the image itself, scaled."""
+        """Toy: the image itself, times ``scale`` and the class explained plus one.
+
+        Args:
+            scale: the factor.
+        """
         batch = _common.image_batch(model, inputs, targets, "toy_method")
-        return _common.image_attribution(batch.inputs * scale, batch, "toy_method")
+        factor = scale * (batch.targets + 1.0)[:, None, None]
+        return _common.image_attribution(batch.inputs[..., 0] * factor, batch, "toy_method")
 
     @metrics.metric(better="higher")
     def toy_metric(model, inputs, attribution, *, targets=None, random_state=0):
@@ -257,10 +268,33 @@ def test_a_toy_method_and_a_toy_metric_join_the_tables_and_report(zoo, digits):
         assert metrics.METRICS["toy_metric"].better == "higher"
         df = metrics.report(zoo("mnist_cnn"), digits[0][:2], {"toy": toy_method}, metrics=("toy_metric",))
         assert set(df.metric) == {"toy_metric"} and set(df.better) == {"higher"}
+        # the contract tests take them up by name, from the tables the decorators filled
+        contract.test_call_shape_and_every_parameter_documented("toy_method")
+        contract.test_image_methods_return_checked_attributions("toy_method", zoo, digits)
+        contract.test_image_methods_resolve_targets("toy_method", zoo, digits)
+        test_every_metric_takes_the_one_vocabulary("toy_metric", zoo, digits)
     finally:
         _common.unregister("toy_method")
         metrics.METRICS.pop("toy_metric", None)
     assert "toy_method" not in explain.METHODS
+
+
+def test_class_and_concept_prototypes_are_one_result_type(zoo, digits):
+    from xai_teach import senn
+
+    assert senn.Prototypes is explain.Prototypes
+    by_class = explain.class_prototypes(zoo("mnist_cnn"), digits[0], [3, 5], top=2)
+    by_concept = senn.prototypes(zoo("mnist_senn"), digits[0], top=2)
+    for protos, kind in ((by_class, "class"), (by_concept, "concept")):
+        assert isinstance(protos, explain.Prototypes) and protos.kind == kind
+        assert protos.images.shape[:2] == protos.indices.shape == protos.scores.shape == (len(protos), 2)
+        assert list(protos.to_frame().columns) == [kind, "rank", "index", "score"]
+    assert by_class.labels() == ["class 3", "class 5"] and by_concept.labels()[0] == "concept 1"
+    assert by_concept.activations is by_concept.scores and by_class.classes.tolist() == [3, 5]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        explain.Prototypes(by_class.rows, by_class.indices, by_class.images, by_class.scores, kind="digit")
+    with pytest.raises(ValueError, match=r"expected rows \(k,\)"):
+        explain.Prototypes(by_class.rows[:1], by_class.indices, by_class.images, by_class.scores)
 
 
 def test_report_labels_least_relevant_pixel_flipping_as_its_result_does(zoo, digits):
@@ -339,8 +373,17 @@ def test_exercise_answers_get_messages_that_say_what_was_expected():
         assert arr is None and message in problem and "(28, 28)" in problem
     _, problem = as_array(np.full((28, 28), np.nan), (28, 28), "the map")
     assert "NaN" in problem
-    assert as_target(3, 10) == (3, None)
-    assert "0..9" in as_target(10, 10)[1] and "0..9" in as_target("3", 10)[1]
+    assert as_target(3, 10) == (3, None) and as_target(np.int64(3), 10) == (3, None)
+    assert as_target(10, 10)[1] == "target: expected a class from 0 to 9, got 10."
+    for bad, got in (("3", "a str ('3')"), (3.0, "3.0"), (True, "True"), (None, "None")):
+        assert as_target(bad, 10)[1].startswith(f"target: expected one int, a class from 0 to 9; got {got}")
+    assert as_number(np.float32(0.5), "the share") == (0.5, None) and as_number(np.array([2.0]), "x") == (2.0, None)
+    for bad, got in (("0.5", "got a str"), ([0.5], "got a list"), (None, "got None"), (np.ones(2), "shape (2,)")):
+        value, problem = as_number(bad, "the share")
+        assert value is None and problem.startswith("the share: expected one number") and got in problem
+    assert as_number(float("nan"), "the share")[1] == "the share: expected one number (a finite one), got nan."
+    assert checked(as_target(3, 10), as_number(0.5, "x")) == (3, 0.5, None)
+    assert checked(as_target(3, 10), as_number("a", "x"), as_target(11, 10)) == (3, None, None, as_number("a", "x")[1])
 
 
 def test_checks_random_state_and_renamed_seed():
@@ -377,6 +420,16 @@ def test_shap_text_base_value_is_the_all_unknown_review(zoo):
     probs = models.predict_proba(bow, [review, " ".join(["[UNK]"] * words)])[:, attr.targets[0]]
     assert attr.base_values[0] == pytest.approx(probs[1], abs=1e-5)
     assert attr.values[0].sum() == pytest.approx(probs[0] - probs[1], abs=1e-4)
+
+
+def test_model_cards_come_from_one_helper_in_the_shipped_order(zoo):
+    for name in ("mnist_linear", "imdb_bow", "mnist_senn"):
+        shipped, model = models.model_card(name), zoo(name)
+        facts = {k: v for k, v in shipped.items() if k not in ("name", "architecture", "parameters", "versions")}
+        built = cards.card(name, model, facts, shipped["architecture"] if name == "mnist_senn" else None)
+        assert list(built) == list(shipped) and built["parameters"] == shipped["parameters"]
+        assert built["architecture"][: len(model.layers)] == shipped["architecture"][: len(model.layers)]
+        assert set(built["versions"]) == set(shipped["versions"])
 
 
 # --------------------------------------------------------------------------- no import circles
