@@ -174,6 +174,16 @@ def table(rows):
     return "\n".join(lines)
 
 
+XPLIQUE_SECTION = "## Side by side with Xplique"  #: written by hand from bench_xplique.py; kept by `make bench`
+
+
+def kept_sections(path=RESULTS):
+    """The Xplique section of the current report (run in its own venv, not by `make bench`), kept as it is."""
+    text = path.read_text() if path.exists() else ""
+    start = text.find(XPLIQUE_SECTION)
+    return "" if start < 0 else "\n" + text[start:]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-book", action="store_true", help="do not time the book build")
@@ -202,7 +212,7 @@ def main(argv=None):
         "Budgets missed: " + (", ".join(missed) if missed else "none") + ".",
         "",
     ]
-    RESULTS.write_text("\n".join(report))
+    RESULTS.write_text("\n".join(report) + kept_sections())
     print("\n".join(report))
 
 

@@ -104,6 +104,18 @@ def test_smoothgrad_seeds(zoo, digits):
     assert np.random.random() == expected
 
 
+def test_smoothgrad_and_ig_do_not_depend_on_the_images_per_call(zoo, digits):
+    """batch_size only groups the model calls: the noise draws and the maps stay the same."""
+    model = zoo("mnist_cnn")
+    x, _ = digits
+    one_call = explain.smoothgrad(model, x, samples=6, batch_size=1000).values
+    many_calls = explain.smoothgrad(model, x, samples=6, batch_size=7).values
+    np.testing.assert_allclose(many_calls, one_call, rtol=1e-5, atol=1e-6 * np.abs(one_call).max())
+    one_call = explain.integrated_gradients(model, x, steps=8, batch_size=1000).values
+    many_calls = explain.integrated_gradients(model, x, steps=8, batch_size=7).values
+    np.testing.assert_allclose(many_calls, one_call, rtol=1e-5, atol=1e-6 * np.abs(one_call).max())
+
+
 def test_one_call_explains_a_large_batch_in_chunks(zoo, mnist):
     model = zoo("mnist_cnn")
     (_, _), (x_test, _) = mnist

@@ -412,6 +412,29 @@ def test_compiled_gradcam_equals_tf_keras_vis(zoo, digits):
     np.testing.assert_allclose(ours.values, np.asarray(theirs), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("batch_size", [1000, 40])
+def test_compiled_scorecam_equals_tf_keras_vis(zoo, digits, batch_size):
+    """The compiled Score-CAM reproduces tf-keras-vis's, whatever the images per call (40: one image a call)."""
+    from tf_keras_vis.scorecam import Scorecam
+
+    cnn = zoo("mnist_cnn")
+    ours = explain.scorecam(cnn, digits[0], batch_size=batch_size)
+    fm = forward.head(cnn, "logits")
+    fm.predict = lambda x, **kw: type(fm).predict(fm, x, **{**kw, "verbose": 0})
+    try:
+        theirs = Scorecam(fm, clone=False)(
+            _common.target_score(ours.targets),
+            digits[0],
+            penultimate_layer="last_conv",
+            seek_penultimate_conv_layer=False,
+            normalize_cam=False,
+        )
+    finally:
+        del fm.predict
+    assert np.asarray(theirs).max() > 0
+    np.testing.assert_allclose(ours.values, np.asarray(theirs), rtol=1e-4, atol=1e-5 * np.asarray(theirs).max())
+
+
 def test_shap_text_base_value_is_the_all_unknown_review(zoo):
     bow = zoo("imdb_bow")
     review = "a dull and boring film with one good scene"

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 OUTPUTS = ("logits", "probs")
 #: default number of inputs per model call, by the kind of data the model takes
-BATCH = {"images": 1000, "text": 250}
+BATCH = {"images": 256, "text": 250}
 _OLD_OUTPUTS = {"logit": "logits", "probability": "probs"}
 _SOFTMAX = ("Softmax",)
 

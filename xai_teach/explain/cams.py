@@ -1,4 +1,4 @@
-"""Class activation maps of convolutional image models: Grad-CAM, Grad-CAM++ and Score-CAM (tf-keras-vis).
+"""Class activation maps of convolutional image models: Grad-CAM, Grad-CAM++ and Score-CAM (as tf-keras-vis).
 
 A CAM weights the feature maps of one convolutional layer (``mnist_cnn``:
 ``last_conv``, 14x14) by how much each map matters to the target class, sums
@@ -8,13 +8,13 @@ they say *where* the evidence is, not which pixel, and never what speaks
 against the class. Values are left unnormalised; plots scale each map.
 """
 
+import keras
 import numpy as np
 import tensorflow as tf
 from keras import Model
 from scipy.ndimage import zoom
 from tf_keras_vis.gradcam import Gradcam
 from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
-from tf_keras_vis.scorecam import Scorecam
 
 from .. import forward as fwd
 from . import _common as c
@@ -123,6 +123,54 @@ def gradcam_plus_plus(model, inputs, targets=None, *, layer=None, output="logits
     return _gradient_cam(GradcamPlusPlus, model, inputs, targets, layer, output, "gradcam_plus_plus")
 
 
+def _linear_zoom_matrix(size_in, size_out):
+    """The (size_out, size_in) matrix of ``scipy.ndimage.zoom(order=1)`` along one axis (corners aligned)."""
+    coords = np.arange(size_out) * ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0)
+    low = np.minimum(np.floor(coords).astype(int), size_in - 1)
+    high = np.minimum(low + 1, size_in - 1)
+    frac = coords - low
+    matrix = np.zeros((size_out, size_in))
+    matrix[np.arange(size_out), low] += 1 - frac
+    matrix[np.arange(size_out), high] += frac
+    return matrix.astype(np.float32)
+
+
+def _scorecam_function(model, layer):
+    """Compiled ``(images, targets) -> ReLU(sum_k softmax(f(x * norm(up(A_k))))[target] * A_k)`` on ``layer``.
+
+    Score-CAM as :class:`tf_keras_vis.scorecam.Scorecam` computes it, in one graph:
+    each feature map is resized to the input (linear, corners aligned, as
+    ``scipy.ndimage.zoom(order=1)``), scaled to [0, 1] per image and map, masks
+    the image, and the target's softmax probability of the masked image is the
+    map's weight. Built once per model and layer.
+    """
+
+    def build():
+        maps_model = Model(list(model.inputs), model.get_layer(layer).output)
+        logits = fwd.head(model, "logits")
+        height, width = (int(d) for d in model.get_layer(layer).output.shape[1:3])
+        size = tuple(int(d) for d in model.inputs[0].shape[1:])
+        rows = tf.constant(_linear_zoom_matrix(height, size[0]))
+        cols = tf.constant(_linear_zoom_matrix(width, size[1]))
+
+        def cam(x, targets):
+            maps = maps_model([x], training=False)
+            up = tf.einsum("Hh,nhwc,Ww->ncHW", rows, maps, cols)
+            low = tf.reduce_min(up, axis=(2, 3), keepdims=True)
+            high = tf.reduce_max(up, axis=(2, 3), keepdims=True)
+            masks = (up - low) / (high - low + keras.config.epsilon())
+            masked = x[:, None] * masks[..., None]  # (n, channels, H, W, input channels)
+            scores = logits([tf.reshape(masked, (-1,) + size)], training=False)
+            probs = tf.nn.softmax(tf.reshape(scores, (tf.shape(x)[0], tf.shape(maps)[-1], -1)))
+            weights = tf.gather(probs, targets, axis=2, batch_dims=1)  # (n, channels)
+            return tf.nn.relu(tf.einsum("nhwc,nc->nhw", maps, weights))
+
+        signature = [fwd.input_spec(model), tf.TensorSpec((None,), tf.int64)]
+        return tf.function(cam, input_signature=signature, autograph=False)
+
+    return fwd.compiled(model, ("scorecam", layer), build)
+
+
 @c.explainer
 def scorecam(model, inputs, targets=None, *, layer=None, batch_size=c.BATCH):
     """Score-CAM: feature maps weighted by the class probability of the image masked by each map.
@@ -131,26 +179,25 @@ def scorecam(model, inputs, targets=None, *, layer=None, batch_size=c.BATCH):
     Convolutional Neural Networks*. Gradient-free: each of the layer's feature
     maps, scaled to [0, 1] and resized to 28x28, masks the image, and the
     softmax probability of the target class for that masked image is the map's
-    weight. Wraps :class:`tf_keras_vis.scorecam.Scorecam`, which applies the
-    softmax itself, so it is given the model's ``logits`` (or its output as it is
-    when there is no ``logits`` layer).
+    weight. Computes exactly what :class:`tf_keras_vis.scorecam.Scorecam` does
+    (a test compares them) in one compiled function per model and layer; like
+    it, the softmax is applied to the model's ``logits`` (or to its output as it
+    is when there is no ``logits`` layer).
 
     Args:
         model, inputs, targets, layer: as for :func:`gradcam`.
-        batch_size: masked images per model call (there are channels x n of them).
+        batch_size: masked images per model call (there are channels x n of them; a call
+            takes ``batch_size // channels`` images, at least one).
     """
     batch = c.image_batch(model, inputs, targets, "scorecam")
     name = conv_layer(model, layer, "scorecam")
     batch_size = c.positive_int(batch_size, "batch_size")
-    fm = c.output_model(model, "logits")
-    # tf-keras-vis calls model.predict with Keras' default progress bar; silence it on this private copy.
-    fm.predict = lambda x, **kw: type(fm).predict(fm, x, **{**kw, "verbose": 0})
-    cam = Scorecam(fm, clone=False)(
-        c.target_score(batch.targets),
-        batch.inputs,
-        penultimate_layer=name,
-        seek_penultimate_conv_layer=False,
-        batch_size=batch_size,
-        normalize_cam=False,
-    )
-    return c.image_attribution(np.asarray(cam), batch, "scorecam", layer=name)
+    fn = _scorecam_function(model, name)
+    per_call = max(1, batch_size // int(model.get_layer(name).output.shape[-1]))
+    parts = []
+    for start in range(0, len(batch), per_call):
+        x = tf.constant(batch.inputs[start : start + per_call])
+        parts.append(fn(x, tf.constant(batch.targets[start : start + per_call], tf.int64)).numpy())
+    cam = np.concatenate(parts)
+    factors = tuple(float(t) / float(f) for f, t in zip(cam.shape, batch.inputs.shape))
+    return c.image_attribution(zoom(cam, factors, order=1), batch, "scorecam", layer=name)
