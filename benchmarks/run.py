@@ -2,6 +2,8 @@
 
     python -m benchmarks.run [--skip-book] [--only notebooks|sections|stages]
 
+``--only`` measures one part again and keeps the other rows of the current report as they are.
+
 Writes ``benchmarks/results.md``. Every ratio is measured side by side in one run on this
 machine; budgets are checked here and reported, never asserted in tests.
 """
@@ -184,6 +186,29 @@ def kept_sections(path=RESULTS):
     return "" if start < 0 else "\n" + text[start:]
 
 
+def part(benchmark):
+    """Which part of the report (``--only``'s choices) a row's benchmark belongs to."""
+    if benchmark.startswith("make test"):
+        return "stages"
+    if benchmark.startswith(("notebook ", "make book")):
+        return "notebooks"
+    return "sections"
+
+
+def kept_rows(only, path=RESULTS):
+    """The rows of the current report that a run of ``--only`` part does not measure again (kept as they are)."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().split("\n## ")[0].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or cells[0] in ("benchmark", "---") or part(cells[0]) == only:
+            continue
+        ok = {"informative": None, "yes": True, "**no**": False}[cells[5]]
+        rows.append(dict(zip(("benchmark", "measure", "value", "unit", "budget", "ok"), [*cells[:5], ok])))
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-book", action="store_true", help="do not time the book build")
@@ -199,6 +224,7 @@ def main(argv=None):
         rows += notebook_rows()
         if not args.skip_book:
             rows.append(book_row())
+    rows = kept_rows(args.only) + rows if args.only else rows
     missed = [f"{r['benchmark']}: {r['measure']}" for r in rows if r["ok"] is False]
     report = [
         "# Benchmark report",
