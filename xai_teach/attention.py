@@ -321,14 +321,21 @@ def adversarial(predict, weights, mask, epsilon=0.01, steps=300, learning_rate=0
 
         return 0.5 * kl(p, mid) + 0.5 * kl(q, mid)
 
-    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
-    for _ in range(steps):
+    opt.build([logits])
+
+    @tf.function(autograph=False)  # one compiled step: the eager loop spent most of its time in Python
+    def step():
         with tf.GradientTape() as tape:
             a = dist()
             change = 0.5 * tf.reduce_sum(tf.abs(predict(a) - p0), axis=1)
             divergence = jsd_t(a, w0_t)
             loss = -tf.reduce_sum(divergence - penalty * tf.nn.relu(change - epsilon))
         opt.apply_gradients([(tape.gradient(loss, logits), logits)])
+        return a, divergence, change
+
+    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
+    for _ in range(steps):
+        a, divergence, change = step()
         d, ch = divergence.numpy(), change.numpy()
         better = (ch <= epsilon) & (d > best_jsd)
         best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
