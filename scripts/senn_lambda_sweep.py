@@ -16,8 +16,9 @@ rows also enter the lambda x seed table as seed 0.
 ``--seeds`` trains every lambda in ``senn.experiments.SWEEP_LAMBDAS`` for each seed and appends one
 row per model to ``xai_teach/assets/models/senn_lambda_seeds.csv`` (test accuracy, robustness penalty,
 reconstruction and sparsity terms, training seconds); rows already there are kept, so an interrupted
-run resumes. ``--reuse-shipped`` takes the row for (1e-4, seed 0) from the shipped ``mnist_senn``
-instead of retraining the same recipe. About 1.5-4 minutes per model on two CPU cores.
+run resumes; ``--lambdas`` restricts a run to some of them, in the order given (the most needed
+first). ``--reuse-shipped`` takes the row for (1e-4, seed 0) from the shipped ``mnist_senn`` instead of
+retraining the same recipe. About 1.5-4 minutes per model on two CPU cores.
 """
 
 import argparse
@@ -87,7 +88,17 @@ def main(argv=None):
     parser.add_argument("--variants", action="store_true", help="train and ship the lambda = 0 and 1 variants")
     parser.add_argument("--seeds", type=int, nargs="*", help="lambda x seed sweep over these seeds")
     parser.add_argument("--reuse-shipped", action="store_true", help="row (1e-4, 0) from the shipped mnist_senn")
+    parser.add_argument(
+        "--lambdas",
+        type=float,
+        nargs="*",
+        help="with --seeds: only these of SWEEP_LAMBDAS (default: all), in this order",
+    )
     args = parser.parse_args(argv)
+    lambdas = experiments.SWEEP_LAMBDAS if args.lambdas is None else tuple(args.lambdas)
+    unknown = sorted(set(lambdas) - set(experiments.SWEEP_LAMBDAS))
+    if unknown:
+        parser.error(f"--lambdas must be among {experiments.SWEEP_LAMBDAS}, got {unknown}")
     mnist = data.load_mnist()
     start = time.perf_counter()
     if args.variants:
@@ -101,7 +112,7 @@ def main(argv=None):
                 _append(_row(lam, 0, card, name))
     if args.seeds is not None:
         for seed in args.seeds:
-            for lam in experiments.SWEEP_LAMBDAS:
+            for lam in lambdas:
                 if _done(lam, seed):
                     continue
                 if args.reuse_shipped and (lam, seed) == (1e-4, 0):

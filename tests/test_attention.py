@@ -122,3 +122,59 @@ def test_adversarial_refuses_bad_arguments():
         attention.adversarial(predict, np.full((1, 3), 1 / 3), np.ones((1, 3), bool), epsilon=2.0)
     with pytest.raises(ValueError, match="both be"):
         attention.adversarial(predict, np.full((1, 3), 1 / 3), np.ones((1, 4), bool))
+
+
+def _tiny_transformer():
+    from xai_teach import models
+
+    keras.utils.set_random_seed(0)
+    texts = ["a good film", "a bad and awful film", "good acting, bad plot and a long film", "fine"]
+    net = models.imdb_transformer(models.text_vectorizer(texts))
+    return net, texts
+
+
+def test_transformer_parts_reproduce_the_model_and_cut_the_padding():
+    from xai_teach import models
+
+    net, texts = _tiny_transformer()
+    parts = attention.TransformerParts(net)
+    x, mask = parts.inputs(texts)
+    assert x.shape[1] == mask.shape[1] == 8  # the longest review has 8 words
+    probs = parts.predict(x, mask, parts.attention(x, mask)).numpy()
+    np.testing.assert_allclose(probs, models.predict_proba(net, texts), atol=1e-5)
+    with pytest.raises(ValueError, match="imdb_transformer"):
+        attention.TransformerParts(models.imdb_lstm(models.text_vectorizer(texts)))
+
+
+def test_adversarial_heads_grows_jsd_and_keeps_the_output_within_epsilon():
+    net, texts = _tiny_transformer()
+    parts = attention.TransformerParts(net)
+    x, mask = parts.inputs(texts[:3])
+    a0 = parts.attention(x, mask).numpy()
+    m = mask.numpy()
+
+    def predict(a):
+        return parts.predict(x, mask, a)
+
+    out = attention.adversarial_heads(predict, a0, m, epsilon=0.01, steps=100)
+    assert np.all(out["jsd"] > 0.1)  # the model's own attention has JSD 0
+    assert np.all(out["output_change"] <= 0.01)
+    keys = np.broadcast_to(m[:, None, None, :], a0.shape)
+    rows = np.broadcast_to(m[:, None, :, None], a0.shape)
+    w = out["weights"]
+    assert np.all(w[~keys & rows] == 0)  # real words never attend to padding
+    np.testing.assert_allclose(w.sum(-1)[rows[..., 0]], 1.0, atol=1e-5)
+    assert np.all(attention.tvd(predict(a0).numpy(), predict(w).numpy()) <= 0.01 + 1e-6)
+    per_row = attention.jsd(w, a0)  # (n, heads, L); mean over heads and real query words
+    expected = [per_row[i][:, m[i]].mean() for i in range(len(w))]
+    np.testing.assert_allclose(out["jsd"], expected, atol=1e-5)
+
+
+def test_adversarial_heads_refuses_bad_arguments():
+    a = np.full((1, 2, 3, 3), 1 / 3)
+    with pytest.raises(ValueError, match="heads, L, L"):
+        attention.adversarial_heads(lambda w: w, a, np.ones((1, 4), bool))
+    with pytest.raises(ValueError, match="epsilon"):
+        attention.adversarial_heads(lambda w: w, a, np.ones((1, 3), bool), epsilon=0.0)
+    with pytest.raises(ValueError, match="at least one real word"):
+        attention.adversarial_heads(lambda w: w, a, np.zeros((1, 3), bool))

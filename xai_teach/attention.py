@@ -25,6 +25,8 @@ call                                                what it gives
 ``permutation_tvd(predict, weights, ...)``          output change (total variation) under permutations
 ``stratified(max_weight, change, bins)``            median change per bin of the maximum weight
 ``adversarial(predict, weights, mask, epsilon)``    attention with maximal JSD, output within epsilon
+``TransformerParts(model)``                         imdb_transformer's input; its output for chosen attention
+``adversarial_heads(predict, weights, mask, eps)``  the same search over every head's row of every word
 ``jsd(p, q)``                                       Jensen-Shannon divergence (natural log, max ln 2)
 ==================================================  ======================================================
 """
@@ -40,7 +42,9 @@ from .blocks import embed_words, logits_and_probs
 __all__ = [
     "AdditiveAttention",
     "LSTMParts",
+    "TransformerParts",
     "adversarial",
+    "adversarial_heads",
     "attention_model",
     "entropy_and_max",
     "imdb_lstm_attention",
@@ -318,14 +322,21 @@ def adversarial(predict, weights, mask, epsilon=0.01, steps=300, learning_rate=0
 
         return 0.5 * kl(p, mid) + 0.5 * kl(q, mid)
 
-    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
-    for _ in range(steps):
+    opt.build([logits])
+
+    @tf.function(autograph=False)  # one compiled step: the eager loop spent most of its time in Python
+    def step():
         with tf.GradientTape() as tape:
             a = dist()
             change = 0.5 * tf.reduce_sum(tf.abs(predict(a) - p0), axis=1)
             divergence = jsd_t(a, w0_t)
             loss = -tf.reduce_sum(divergence - penalty * tf.nn.relu(change - epsilon))
         opt.apply_gradients([(tape.gradient(loss, logits), logits)])
+        return a, divergence, change
+
+    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
+    for _ in range(steps):
+        a, divergence, change = step()
         d, ch = divergence.numpy(), change.numpy()
         better = (ch <= epsilon) & (d > best_jsd)
         best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
@@ -357,3 +368,144 @@ def attention_model(model):
     x = att.input[0] if isinstance(att.input, list) else att.input
     mask = model.get_layer("mask").output
     return keras.Model(model.input, _AttentionScores(att, name="attention_scores")(x, mask))
+
+
+# --------------------------------------------------------------------------- the Transformer, split at its attention
+
+_TRANSFORMER_LAYERS = (
+    "vectorize",
+    "embedding",
+    "position",
+    "attention",
+    "norm1",
+    "ff1",
+    "ff2",
+    "norm2",
+    "pool",
+    "logits",
+)
+
+
+class TransformerParts:
+    r"""``imdb_transformer`` split at its attention probabilities: reviews -> (x, mask), and (x, mask, A) -> output.
+
+    ``inputs(texts)`` gives the block's input :math:`x` (word embeddings plus positions) and the padding
+    mask, cut to the longest review of the batch (padding can neither attend nor be attended to, and the
+    pooling skips it, so the cut changes no output). ``attention(x, mask)`` gives the model's own
+    probabilities :math:`A` (n, heads, words, words). ``predict(x, mask, A)`` reruns the block with any
+    :math:`A`: values :math:`V = x W_V` per head, :math:`\sum_j A_{ij} V_j`, output projection, residual,
+    LayerNorm, feed-forward, masked mean pooling and the logits; it is differentiable in ``A`` and, with
+    the model's own ``A``, reproduces the model (dropout is off at inference).
+    """
+
+    def __init__(self, model):
+        names = {layer.name for layer in model.layers}
+        missing = [name for name in _TRANSFORMER_LAYERS if name not in names]
+        if missing or not isinstance(model.get_layer("attention"), layers.MultiHeadAttention):
+            raise ValueError(
+                f"{model.name} is not built like imdb_transformer: expected a MultiHeadAttention layer named "
+                f"'attention' and layers {list(_TRANSFORMER_LAYERS)}; missing {missing}."
+            )
+        self.model = model
+        self.layer = model.get_layer("attention")
+
+    def inputs(self, texts):
+        """The block's input ``x`` (n, words, dim) and the padding mask (n, words), cut to the longest review."""
+        texts = checks.text_batch(list(texts))
+        ids = self.model.get_layer("vectorize")(tf.constant(texts))
+        x = self.model.get_layer("position")(self.model.get_layer("embedding")(ids))
+        mask = ids != 0
+        width = max(1, int(tf.reduce_max(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1))))
+        return x[:, :width], mask[:, :width]
+
+    def attention(self, x, mask):
+        """The model's attention probabilities (n, heads, words, words) for the inputs of :meth:`inputs`."""
+        _, scores = self.layer(x, x, query_mask=mask, value_mask=mask, return_attention_scores=True, training=False)
+        return scores
+
+    def predict(self, x, mask, attention):
+        """Class probabilities (n, classes) of the block run with attention probabilities ``attention``."""
+        get = self.model.get_layer
+        values = self.layer._value_dense(x)  # (n, words, heads, dim)
+        mixed = tf.einsum("bhij,bjhd->bihd", tf.cast(attention, values.dtype), values)
+        h = get("norm1")(x + self.layer._output_dense(mixed))
+        h = get("norm2")(h + get("ff2")(get("ff1")(h)))
+        return tf.nn.softmax(get("logits")(get("pool")(h, mask=mask)))
+
+
+def _jsd_rows(p, q):
+    """JSD (natural log) between distributions along the last axis of two tensors."""
+    mid = 0.5 * (p + q)
+
+    def kl(a, b):
+        return tf.reduce_sum(tf.where(a > 0, a * tf.math.log(tf.maximum(a, 1e-30) / tf.maximum(b, 1e-30)), 0.0), -1)
+
+    return 0.5 * kl(p, mid) + 0.5 * kl(q, mid)
+
+
+def adversarial_heads(
+    predict, weights, mask, epsilon=0.01, steps=300, learning_rate=0.1, penalty=100.0, random_state=0
+):
+    """Adversarial attention for multi-head self-attention: every head's row of every real word searched at once.
+
+    The Transformer counterpart of :func:`adversarial`. Each head gives every word (query) its own
+    distribution over the words (keys), so a review has ``heads x words`` distributions; the divergence
+    of a review is the **mean JSD over its heads and real query words**. Gradient ascent on
+    ``mean JSD - penalty * max(0, TVD(output, output0) - epsilon)`` over free logits, each row a masked
+    softmax over the real words; the best feasible attention seen (output change <= ``epsilon``) is
+    kept per review, and the model's own attention (JSD 0) is always feasible.
+
+    Args:
+        predict: differentiable ``attention (n, heads, L, L) tensor -> probabilities (n, classes)`` tensor.
+        weights: (n, heads, L, L) the model's attention probabilities.
+        mask: (n, L) bool, True for real words.
+        epsilon, steps, learning_rate, penalty, random_state: as in :func:`adversarial`.
+
+    Returns:
+        dict with ``weights`` (n, heads, L, L) adversarial attention (padded query rows as given),
+        ``jsd`` (n,) mean JSD over heads and real query words, ``output_change`` (n,).
+    """
+    w0 = np.asarray(weights, dtype=np.float32)
+    mask = np.asarray(mask, dtype=bool)
+    if w0.ndim != 4 or mask.ndim != 2 or w0.shape[0] != mask.shape[0] or w0.shape[2:] != (mask.shape[1],) * 2:
+        raise ValueError(f"weights must be (n, heads, L, L) and mask (n, L), got {w0.shape} and {mask.shape}.")
+    if not mask.any(axis=1).all():
+        raise ValueError("every review needs at least one real word (a True in each row of mask).")
+    if not (isinstance(epsilon, (int, float)) and 0 < epsilon < 1):
+        raise ValueError(f"epsilon must be a float in (0, 1), got {epsilon!r}.")
+    steps = checks.positive_int(steps, "steps", high=100_000)
+    keys = np.broadcast_to(mask[:, None, None, :], w0.shape)
+    rows = np.broadcast_to(mask[:, None, :, None], w0.shape[:3] + (1,))[..., 0]  # (n, heads, L) real queries
+    p0 = tf.constant(np.asarray(predict(tf.constant(w0))), tf.float32)
+    rng = np.random.default_rng(random_state)
+    start = np.log(np.where(keys, w0, 1.0) + 1e-12) + rng.normal(scale=0.5, size=w0.shape)
+    logits = tf.Variable(np.where(keys, start, 0.0).astype(np.float32))
+    keys_t, rows_t, w0_t = tf.constant(keys), tf.constant(rows), tf.constant(w0)
+    real_rows = tf.reduce_sum(tf.cast(rows_t, tf.float32), axis=(1, 2))
+    opt = keras.optimizers.Adam(learning_rate)
+
+    def dist():
+        a = tf.nn.softmax(tf.where(keys_t, logits, -1e9), axis=-1) * tf.cast(keys_t, tf.float32)
+        return tf.where(rows_t[..., None], a, w0_t)  # padded queries keep their (unused) rows
+
+    opt.build([logits])
+
+    @tf.function(autograph=False)
+    def step():
+        with tf.GradientTape() as tape:
+            a = dist()
+            change = 0.5 * tf.reduce_sum(tf.abs(predict(a) - p0), axis=1)
+            per_row = tf.where(rows_t, _jsd_rows(a, w0_t), 0.0)
+            divergence = tf.reduce_sum(per_row, axis=(1, 2)) / real_rows
+            loss = -tf.reduce_sum(divergence - penalty * tf.nn.relu(change - epsilon))
+        opt.apply_gradients([(tape.gradient(loss, logits), logits)])
+        return a, divergence, change
+
+    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
+    for _ in range(steps):
+        a, divergence, change = step()
+        d, ch = divergence.numpy(), change.numpy()
+        better = (ch <= epsilon) & (d > best_jsd)
+        if better.any():
+            best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
+    return {"weights": best_w, "jsd": best_jsd, "output_change": best_change}

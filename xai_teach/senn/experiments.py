@@ -38,7 +38,7 @@ from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, accuracy, robustness_pe
 
 VARIANTS = {"mnist_senn_lambda0": 0.0, "mnist_senn": 1e-4, "mnist_senn_lambda1": 1.0}  #: name -> lambda
 SEEDS_FILE = "models/senn_lambda_seeds.csv"  #: lambda x seed sweep written by scripts/senn_lambda_sweep.py --seeds
-SWEEP_LAMBDAS = (0.0, 1e-4, 1e-2, 1.0)  #: the lambdas of the multi-seed sweep
+SWEEP_LAMBDAS = (0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  #: the lambdas of the multi-seed sweep
 _TERMS = weakref.WeakKeyDictionary()
 
 
