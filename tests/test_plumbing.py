@@ -306,7 +306,7 @@ def test_report_labels_least_relevant_pixel_flipping_as_its_result_does(zoo, dig
 
 
 def test_old_report_names_still_work_with_a_warning(zoo, digits):
-    with pytest.warns(DeprecationWarning, match="'local_lipschitz'"):
+    with pytest.warns(DeprecationWarning, match="'local_lipschitz'"), pytest.warns(DeprecationWarning, match="seed="):
         df = metrics.report(
             zoo("mnist_linear"),
             digits[0][:2],

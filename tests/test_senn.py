@@ -123,8 +123,8 @@ def test_pixel_senn_attribution_is_complete_and_fits_the_metrics(digits):
     np.testing.assert_allclose((attr.values * x[..., 0]).sum((1, 2)), logit, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(senn.attribution(model, x, product=True).values.sum((1, 2)), logit, rtol=1e-4)
     # In the model's own 196-block space or as a 28x28 map through the metrics: the same normalised stability.
-    ours = senn.local_lipschitz(model, x[:4], n_samples=3, seed=1)
-    theirs = metrics.local_lipschitz(model, x[:4], senn.attribution, n_samples=3, seed=1)
+    ours = senn.local_lipschitz(model, x[:4], n_samples=3, random_state=1)
+    theirs = metrics.local_lipschitz(model, x[:4], senn.attribution, n_samples=3, random_state=1)
     np.testing.assert_allclose(ours.scores, theirs.scores, rtol=1e-4)
 
 
@@ -139,7 +139,7 @@ def test_stability_is_zero_for_constant_relevances_and_positive_otherwise(shippe
 
 def test_faithfulness_removes_concepts_exactly(shipped, digits):
     x, _ = digits
-    logit = senn.faithfulness(shipped, x, output="logit")
+    logit = senn.faithfulness(shipped, x, output="logits")
     np.testing.assert_allclose(logit.scores, 1.0, rtol=1e-6)  # the drop of a logit is the contribution
     result = senn.faithfulness(shipped, x)
     assert result.metric == "faithfulness_estimate" and result.details["drops"].shape == (10, 5)

@@ -57,7 +57,7 @@ def test_concept_removal_at_the_concepts_own_value_changes_nothing(images):
 
 def test_lipschitz_max_without_steps_is_the_sampled_unnormalised_estimate(zoo, images):
     model = zoo("mnist_senn")
-    sampled = senn.local_lipschitz(model, images, epsilon=0.1, n_samples=4, normalise=False, seed=3).scores
+    sampled = senn.local_lipschitz(model, images, epsilon=0.1, n_samples=4, normalise=False, random_state=3).scores
     np.testing.assert_allclose(
         experiments.lipschitz_max(model, images, n_samples=4, steps=0, random_state=3), sampled, rtol=1e-5
     )
