@@ -152,6 +152,11 @@ RECIPES = {
     "imdb_lstm_uniform": (imdb_lstm_uniform, "imdb", 4, 64, 2e-3),
 }
 NAMES = tuple(RECIPES)
+# These recipes hold out the last VAL_FRACTION of the training set (before shuffling), stop once validation accuracy
+# has not improved for one epoch, and keep the weights of the epoch with the best validation accuracy; the recipe's
+# epochs are then the most that are run. The test set never chooses the epoch.
+EARLY_STOPPING = ("imdb_lstm_attention", "imdb_lstm_uniform")
+VAL_FRACTION = 0.1
 
 
 def _check_name(name):
@@ -304,15 +309,20 @@ def _augment(seed):
 
 
 def _datasets(name, seed):
+    """(shuffled training set, test pair, training size, validation pair or None, training inputs)."""
     kind = RECIPES[name][1]
     if kind == "mnist":
         (x_train, y_train), test = data.load_mnist()
-        train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
     else:
-        (texts, y_train), (t_test, y_test) = data.load_imdb()
-        train = tf.data.Dataset.from_tensor_slices((tf.constant(texts), y_train))
-        test = (t_test, y_test)
-    return train.shuffle(len(y_train), seed=seed, reshuffle_each_iteration=True), test, len(y_train)
+        (x_train, y_train), test = data.load_imdb()
+    val = None
+    if name in EARLY_STOPPING:
+        n_fit = len(y_train) - int(round(VAL_FRACTION * len(y_train)))
+        val = (x_train[n_fit:], y_train[n_fit:])
+        x_train, y_train = x_train[:n_fit], y_train[:n_fit]
+    inputs = tf.constant(list(x_train)) if kind == "imdb" else x_train
+    train = tf.data.Dataset.from_tensor_slices((inputs, y_train))
+    return train.shuffle(len(y_train), seed=seed, reshuffle_each_iteration=True), test, len(y_train), val, x_train
 
 
 def train(name, epochs=None, seed=0, save=False):
@@ -320,7 +330,8 @@ def train(name, epochs=None, seed=0, save=False):
 
     Args:
         name: one of :data:`NAMES`.
-        epochs: passes over the training set; ``None`` uses the recipe's count.
+        epochs: passes over the training set; ``None`` uses the recipe's count (for the models in
+            :data:`EARLY_STOPPING`, the most that are run; the card records those run and the best).
         seed: seeds weights, shuffling and augmentation, so a rerun gives the same model.
         save: write the weights and model card into the package (what ``--all`` does).
     """
@@ -332,21 +343,43 @@ def train(name, epochs=None, seed=0, save=False):
     builder, kind, default_epochs, batch, lr = RECIPES[name]
     epochs = default_epochs if epochs is None else epochs
     keras.utils.set_random_seed(seed)
-    train_ds, (x_test, y_test), n_train = _datasets(name, seed)
+    train_ds, (x_test, y_test), n_train, val, x_train = _datasets(name, seed)
     if kind == "imdb":
-        model = builder(text_vectorizer(data.load_imdb()[0][0], multi_hot=name == "imdb_bow"))
+        model = builder(text_vectorizer(x_train, multi_hot=name == "imdb_bow"))
     else:
         model = builder()
         if name == "mnist_cnn":
             train_ds = train_ds.batch(batch).map(_augment(seed)).unbatch()
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    fit = {}
+    if val is not None:
+        x_val = tf.constant(list(val[0])) if kind == "imdb" else val[0]
+        stop = keras.callbacks.EarlyStopping("val_accuracy", patience=1, mode="max", restore_best_weights=True)
+        fit = {"validation_data": (x_val, val[1]), "validation_batch_size": 250, "callbacks": [stop]}
     start = time.perf_counter()
-    model.fit(train_ds.batch(batch).prefetch(2), epochs=epochs, verbose=0)
+    history = model.fit(train_ds.batch(batch).prefetch(2), epochs=epochs, verbose=0, **fit)
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(np.argmax(predict_proba(model, x_test), 1) == y_test))
     facts = {
         "data": f"embedded {kind}: {n_train} training examples; tested on {len(y_test)} held-out examples",
         "epochs": epochs,
+    }
+    if val is not None:
+        val_accuracy = history.history["val_accuracy"]
+        best = int(np.argmax(val_accuracy))
+        facts.update(
+            {
+                "validation": f"the last {len(val[1])} training examples ({VAL_FRACTION:.0%}), held out before "
+                "shuffling; training stops once validation accuracy has not improved for 1 epoch and keeps the "
+                "weights of the best epoch",
+                "max_epochs": epochs,
+                "epochs": len(val_accuracy),
+                "best_epoch": best + 1,
+                "val_accuracy": round(float(val_accuracy[best]), 4),
+                "val_accuracy_per_epoch": [round(float(a), 4) for a in val_accuracy],
+            }
+        )
+    facts |= {
         "batch_size": batch,
         "learning_rate": lr,
         "seed": seed,
