@@ -100,6 +100,18 @@ def test_permutation_test_is_zero_for_uniform_attention_and_positive_for_peaked(
     assert np.median(change[1]) > 0.1
 
 
+def test_permutation_test_in_chunks_gives_the_same_changes(monkeypatch):
+    values = np.random.default_rng(1).normal(size=(3, 5))
+    weights = np.random.default_rng(2).dirichlet(np.ones(5), size=3)
+
+    def by_rows(w, rows):
+        return _toy_predict(values[rows])(w).numpy()
+
+    whole = attention.permutation_tvd(by_rows, weights, np.array([5, 4, 3]), n_perm=7)
+    monkeypatch.setattr(attention, "PERMUTATION_CHUNK", 4)  # 21 permuted rows in 6 calls
+    np.testing.assert_allclose(attention.permutation_tvd(by_rows, weights, np.array([5, 4, 3]), n_perm=7), whole)
+
+
 def test_adversarial_attention_grows_jsd_and_keeps_the_output_within_epsilon():
     rng = np.random.default_rng(0)
     values = rng.normal(size=(4, 8))

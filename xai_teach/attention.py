@@ -209,6 +209,9 @@ def jsd(p, q, axis=-1):
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
+PERMUTATION_CHUNK = 1000  #: permuted rows per call of ``predict`` in :func:`permutation_tvd`
+
+
 def permutation_tvd(predict, weights, lengths, n_perm=20, random_state=0):
     """Output change when each review's attention is permuted over its real words.
 
@@ -236,7 +239,12 @@ def permutation_tvd(predict, weights, lengths, n_perm=20, random_state=0):
             permuted[i * n_perm + p, :n] = w[i, rng.permutation(n)]
     rows = np.repeat(np.arange(len(w)), n_perm)
     original = np.asarray(predict(w, np.arange(len(w))))[rows]
-    return tvd(np.asarray(predict(permuted, rows)), original).reshape(len(w), n_perm)
+    # In chunks: a counterfactual pass holds each row's encoder states (L x d floats), too many for all at once.
+    chunks = range(0, len(rows), PERMUTATION_CHUNK)
+    changed = np.concatenate(
+        [np.asarray(predict(permuted[j : j + PERMUTATION_CHUNK], rows[j : j + PERMUTATION_CHUNK])) for j in chunks]
+    )
+    return tvd(changed, original).reshape(len(w), n_perm)
 
 
 def stratified(max_weight, change, bins=(0.0, 0.05, 0.1, 0.25, 0.5, 1.0)):
