@@ -128,14 +128,21 @@ def explain_rows(model, x):
 
 
 def sweep_rows():
-    """What ``scripts/senn_lambda_sweep.py --seeds`` spent on the shipped lambda x seed table (read from its CSV)."""
+    """What ``scripts/senn_lambda_sweep.py --seeds`` spent on the shipped lambda x seed table.
+
+    Per-model times come from the table (``training_seconds``); the script's own wall time per run
+    (data loading, training and evaluation included) from the runs file it writes next to the table.
+    """
+    import json
+
+    from xai_teach.integrity import asset_path
     from xai_teach.senn import experiments
 
     table = experiments.load_lambda_seeds()
     trained = table[table["source"] == "trained"]
     name = "SENN lambda x seed sweep (scripts/senn_lambda_sweep.py --seeds)"
     shape = f"{table['lambda'].nunique()} lambdas x {table['seed'].nunique()} seeds, {len(table)} rows"
-    return [
+    rows = [
         _row(
             name,
             f"training time summed over the {len(trained)} models the script trained ({shape}; the other "
@@ -145,11 +152,23 @@ def sweep_rows():
         ),
         _row(
             name,
-            f"median training time of one model, {senn.training.EPOCHS} epochs on 5,000 digits",
+            f"median training time of one model (min {trained['training_seconds'].min():.0f} s, max "
+            f"{trained['training_seconds'].max():.0f} s), {senn.training.EPOCHS} epochs on 5,000 digits",
             round(float(trained["training_seconds"].median()), 1),
             "s",
         ),
     ]
+    for run in json.loads(asset_path(experiments.RUNS_FILE).read_text()):
+        rows.append(
+            _row(
+                name,
+                f"script wall time of the run finished {run['finished_utc']} (models trained: {run['models_trained']}, "
+                f"table at {run['rows_after']} rows after it), on a shared machine",
+                round(float(run["wall_seconds"])),
+                "s",
+            )
+        )
+    return rows
 
 
 def run():

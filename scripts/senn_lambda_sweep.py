@@ -18,10 +18,14 @@ row per model to ``xai_teach/assets/models/senn_lambda_seeds.csv`` (test accurac
 reconstruction and sparsity terms, training seconds); rows already there are kept, so an interrupted
 run resumes; ``--lambdas`` restricts a run to some of them, in the order given (the most needed
 first). ``--reuse-shipped`` takes the row for (1e-4, seed 0) from the shipped ``mnist_senn`` instead of
-retraining the same recipe. About 1.5-4 minutes per model on two CPU cores.
+retraining the same recipe. About 1.5-4 minutes per model on two CPU cores. Each ``--seeds`` run that
+trains something also appends its measured wall time to ``xai_teach/assets/models/senn_lambda_seeds_runs.json``
+(which the SENN benchmark reports).
 """
 
 import argparse
+import datetime
+import json
 import sys
 import time
 from pathlib import Path
@@ -69,6 +73,24 @@ def _done(lam, seed):
     return bool(((table["lambda"] == float(lam)) & (table["seed"] == seed)).any())
 
 
+def _record_run(seeds, lambdas, trained, seconds):
+    """Append this run's wall time to the runs file next to the table (the benchmark reads it)."""
+    path = ASSETS / experiments.RUNS_FILE
+    runs = json.loads(path.read_text()) if path.exists() else []
+    runs.append(
+        {
+            "finished_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "seeds": list(seeds),
+            "lambdas": [float(lam) for lam in lambdas],
+            "models_trained": trained,
+            "rows_after": len(pd.read_csv(ASSETS / experiments.SEEDS_FILE)),
+            "wall_seconds": round(seconds, 1),
+        }
+    )
+    path.write_text(json.dumps(runs, indent=1) + "\n")
+    record(experiments.RUNS_FILE)
+
+
 def _shipped_row(mnist):
     model, card = models.load_pretrained("mnist_senn"), models.model_card("mnist_senn")
     (_, _), (x_test, y_test) = mnist
@@ -111,6 +133,7 @@ def main(argv=None):
             if not _done(lam, 0):
                 _append(_row(lam, 0, card, name))
     if args.seeds is not None:
+        trained = 0
         for seed in args.seeds:
             for lam in lambdas:
                 if _done(lam, seed):
@@ -120,6 +143,9 @@ def main(argv=None):
                     continue
                 _, card, _ = experiments.train_variant(lam, seed=seed, epochs=args.epochs, data=mnist)
                 _append(_row(lam, seed, card, "trained"))
+                trained += 1
+        if trained:
+            _record_run(args.seeds, lambdas, trained, time.perf_counter() - start)
     if not args.variants and args.seeds is None:
         table = senn.lambda_sweep(epochs=args.epochs, seed=args.seed, progress=True)
         table["epochs"], table["seed"], table["version"] = args.epochs, args.seed, xai_teach.__version__

@@ -1,10 +1,13 @@
 """Tests of xai_teach.senn.experiments: loss terms, the paper's Lipschitz estimate, concept removal, shared-draw SHAP."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from xai_teach import metrics, models, senn
+from xai_teach import cards, forward, metrics, models, senn
+from xai_teach.integrity import ASSETS
 from xai_teach.senn import experiments
 
 
@@ -118,3 +121,24 @@ def test_shipped_variants_differ_from_the_shipped_senn_only_in_lambda():
         assert model.robustness == lam
     with pytest.raises(ValueError, match="must be one of"):
         experiments.load_variant("mnist_senn_lambda7")
+
+
+def test_variant_cards_come_from_the_card_helper_without_an_architecture_entry():
+    for name in ("mnist_senn_lambda0", "mnist_senn_lambda1"):
+        shipped, model = experiments.variant_card(name), experiments.load_variant(name)
+        facts = {k: v for k, v in shipped.items() if k not in ("name", "parameters", "versions")}
+        built = cards.card(name, model, facts, architecture=False)
+        assert list(built) == list(shipped) and "architecture" not in built
+        assert built["parameters"] == shipped["parameters"]
+        # cards.save writes json.dumps(card, indent=1): the shipped file has exactly that form
+        assert json.dumps(shipped, indent=1) == (ASSETS / "models" / f"{name}.json").read_text()
+
+
+def test_loss_terms_compile_once_per_model_in_the_forward_cache(images):
+    model = constant_theta_senn(np.ones((3, 10)))
+    labels = np.arange(len(images)) % 10
+    first = experiments.loss_terms(model, images, labels)
+    fn = forward.compiled(model, "senn_loss_terms", lambda: None)
+    assert fn is not None
+    assert experiments.loss_terms(model, images, labels) == first
+    assert forward.compiled(model, "senn_loss_terms", lambda: None) is fn

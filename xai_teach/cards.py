@@ -33,11 +33,15 @@ def versions():
 
 def card(name, model, facts, architecture=None):
     """A model card: ``name``, ``architecture`` (default: :func:`model_summary`), ``parameters``, then ``facts``
-    (a dict, in its order: data, epochs, seed, test accuracy, ...) and ``versions``."""
+    (a dict, in its order: data, epochs, seed, test accuracy, ...) and ``versions``.
+
+    ``architecture=False`` leaves the entry out (the SENN lambda variants, whose cards name their
+    recipe in ``notes`` instead).
+    """
     architecture = model_summary(model) if architecture is None else architecture
+    head = {"name": name} if architecture is False else {"name": name, "architecture": architecture}
     return {
-        "name": name,
-        "architecture": architecture,
+        **head,
         "parameters": int(model.count_params()),
         **facts,
         "versions": versions(),

@@ -19,27 +19,24 @@ call                                               what it gives
 =================================================  ==========================================================
 """
 
-import json
-import platform
 import time
-import weakref
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from .. import checks
+from .. import cards, checks, forward
 from .. import data as datasets
-from ..integrity import ASSETS, asset_path, record
+from ..integrity import ASSETS, asset_path
 from .explanation import outputs, positive_int
 from .model import build, check_senn, penalty_norm, penalty_terms
 from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, accuracy, robustness_penalty
 
 VARIANTS = {"mnist_senn_lambda0": 0.0, "mnist_senn": 1e-4, "mnist_senn_lambda1": 1.0}  #: name -> lambda
 SEEDS_FILE = "models/senn_lambda_seeds.csv"  #: lambda x seed sweep written by scripts/senn_lambda_sweep.py --seeds
+RUNS_FILE = "models/senn_lambda_seeds_runs.json"  #: wall time of each run of that script that trained models
 SWEEP_LAMBDAS = (0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  #: the lambdas of the multi-seed sweep
-_TERMS = weakref.WeakKeyDictionary()
 
 
 def loss_terms(model, x, y, batch_size=250):
@@ -66,8 +63,10 @@ def loss_terms(model, x, y, batch_size=250):
 
 
 def _terms_function(model):
-    """One compiled function per model: a batch -> the sums of the five terms over the batch."""
-    if model not in _TERMS:
+    """One compiled function per model (kept in :func:`xai_teach.forward.compiled`'s cache): a batch -> the sums
+    of the five terms over the batch."""
+
+    def build():
         decoder = model.decoder
 
         def sums(x, y):
@@ -84,8 +83,9 @@ def _terms_function(model):
             )
 
         spec = [tf.TensorSpec((None, 28, 28, 1), tf.float32), tf.TensorSpec((None,), tf.int64)]
-        _TERMS[model] = tf.function(sums, input_signature=spec, autograph=False)
-    return _TERMS[model]
+        return tf.function(sums, input_signature=spec, autograph=False)
+
+    return forward.compiled(model, "senn_loss_terms", build)
 
 
 def reconstructions(model, x):
@@ -137,9 +137,7 @@ def train_variant(robustness, seed=0, epochs=EPOCHS, data=None):
     history = fit_recording(model, x_train, y_train, epochs=epochs, seed=seed)
     seconds = time.perf_counter() - start
     test = loss_terms(model, x_test[:1000], y_test[:1000])
-    card = {
-        "name": None,
-        "parameters": int(model.count_params()),
+    facts = {
         "kind": "concepts",
         "concepts": model.concept_count,
         "data": f"embedded mnist: {len(y_train)} training digits; tested on {len(y_test)} held-out digits",
@@ -159,14 +157,8 @@ def train_variant(robustness, seed=0, epochs=EPOCHS, data=None):
         "history": history.round(5).to_dict(orient="list"),
         "notes": "Identical to mnist_senn (same seed, data, batches, schedule, xi) except the robustness weight "
         "lambda; trained by scripts/senn_lambda_sweep.py --variants. Test terms on the first 1000 test digits.",
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-        },
     }
-    return model, card, history
+    return model, cards.card(None, model, facts, architecture=False), history
 
 
 def save_variant(name, model, card):
@@ -175,10 +167,9 @@ def save_variant(name, model, card):
         raise ValueError(f"name must be one of {sorted(set(VARIANTS) - {'mnist_senn'})}, got {name!r}.")
     card = {**card, "name": name}
     model.compile(jit_compile=False)  # drop the optimizer state
-    model.save(ASSETS / "models" / f"{name}.keras")
-    (ASSETS / "models" / f"{name}.json").write_text(json.dumps(card, indent=1))
-    for suffix in (".keras", ".json"):
-        record(f"models/{name}{suffix}")
+    path = ASSETS / "models" / f"{name}.keras"
+    model.save(path)
+    cards.save(name, card, [path])
 
 
 def load_variant(name):
@@ -192,7 +183,7 @@ def variant_card(name):
     """The model card of a shipped variant."""
     if name not in VARIANTS:
         raise ValueError(f"name must be one of {sorted(VARIANTS)}, got {name!r}.")
-    return json.loads(asset_path(f"models/{name}.json").read_text())
+    return cards.read(name)
 
 
 def load_lambda_seeds():
@@ -325,8 +316,8 @@ def shared_draw_shap(background, nsamples=100, random_state=0, output="logits"):
     between the explanations of x and x' then comes from the input alone.
     """
     from ..explain import Attribution
-    from ..models import logits_model
 
+    output = forward.check_output(output)
     bg = checks.image_batch(background, "background")
     nsamples = positive_int(nsamples, "nsamples", high=100_000)
     rng = np.random.default_rng(random_state)
@@ -336,8 +327,8 @@ def shared_draw_shap(background, nsamples=100, random_state=0, output="logits"):
 
     def explain_fn(model, inputs, targets=None):
         x = checks.image_batch(inputs)
-        net = logits_model(model) if output == "logits" else model
-        t = np.asarray(net(tf.constant(x), training=False)).argmax(1) if targets is None else np.asarray(targets)
+        net = forward.head(model, output)
+        t = np.asarray(net([tf.constant(x)], training=False)).argmax(1) if targets is None else np.asarray(targets)
         values = []
         for j in range(0, len(x), 10):  # 10 inputs x nsamples points per gradient call
             xj = tf.constant(x[j : j + 10])[:, None]  # (m, 1, 28, 28, 1)
@@ -345,7 +336,7 @@ def shared_draw_shap(background, nsamples=100, random_state=0, output="logits"):
             onehot = tf.repeat(tf.one_hot(t[j : j + 10], 10), nsamples, axis=0)
             with tf.GradientTape() as tape:
                 tape.watch(points)
-                picked = tf.reduce_sum(net(points, training=False) * onehot)
+                picked = tf.reduce_sum(net([points], training=False) * onehot)
             grads = tf.reshape(tape.gradient(picked, points), (-1, nsamples, 28, 28, 1))
             values.append(tf.reduce_mean(grads * (xj - refs[None]), axis=1).numpy())
         values = np.concatenate(values).astype(np.float64)
