@@ -310,45 +310,7 @@ def adversarial(predict, weights, mask, epsilon=0.01, steps=300, learning_rate=0
     if not (isinstance(epsilon, (int, float)) and 0 < epsilon < 1):
         raise ValueError(f"epsilon must be a float in (0, 1), got {epsilon!r}.")
     steps = checks.positive_int(steps, "steps", high=100_000)
-    p0 = tf.constant(np.asarray(predict(tf.constant(w0))), tf.float32)
-    rng = np.random.default_rng(random_state)
-    start = np.log(np.where(mask, w0, 1.0) + 1e-12) + rng.normal(scale=0.5, size=w0.shape)
-    logits = tf.Variable(np.where(mask, start, 0.0).astype(np.float32))
-    m = tf.constant(mask)
-    w0_t = tf.constant(w0)
-    opt = keras.optimizers.Adam(learning_rate)
-
-    def dist():
-        z = tf.where(m, logits, -1e9)
-        return tf.nn.softmax(z, axis=1) * tf.cast(m, tf.float32)
-
-    def jsd_t(p, q):
-        mid = 0.5 * (p + q)
-
-        def kl(a, b):
-            return tf.reduce_sum(tf.where(a > 0, a * tf.math.log(tf.maximum(a, 1e-30) / tf.maximum(b, 1e-30)), 0.0), 1)
-
-        return 0.5 * kl(p, mid) + 0.5 * kl(q, mid)
-
-    opt.build([logits])
-
-    @tf.function(autograph=False)  # one compiled step: the eager loop spent most of its time in Python
-    def step():
-        with tf.GradientTape() as tape:
-            a = dist()
-            change = 0.5 * tf.reduce_sum(tf.abs(predict(a) - p0), axis=1)
-            divergence = jsd_t(a, w0_t)
-            loss = -tf.reduce_sum(divergence - penalty * tf.nn.relu(change - epsilon))
-        opt.apply_gradients([(tape.gradient(loss, logits), logits)])
-        return a, divergence, change
-
-    best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
-    for _ in range(steps):
-        a, divergence, change = step()
-        d, ch = divergence.numpy(), change.numpy()
-        better = (ch <= epsilon) & (d > best_jsd)
-        best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
-    return {"weights": best_w, "jsd": best_jsd, "output_change": best_change}
+    return _ascend(predict, w0, mask, _jsd_rows, None, epsilon, steps, learning_rate, penalty, random_state)
 
 
 # The transformer's attention (chapter 7's heat maps, explain.attention): read out of its MultiHeadAttention layer.
@@ -484,35 +446,46 @@ def adversarial_heads(
     steps = checks.positive_int(steps, "steps", high=100_000)
     keys = np.broadcast_to(mask[:, None, None, :], w0.shape)
     rows = np.broadcast_to(mask[:, None, :, None], w0.shape[:3] + (1,))[..., 0]  # (n, heads, L) real queries
+    rows_t = tf.constant(rows)
+    real_rows = tf.reduce_sum(tf.cast(rows_t, tf.float32), axis=(1, 2))
+
+    def divergence(a, w):  # mean JSD over the heads and real query words of each review
+        return tf.reduce_sum(tf.where(rows_t, _jsd_rows(a, w), 0.0), axis=(1, 2)) / real_rows
+
+    # Padded query rows keep their (unused) original rows.
+    keep = rows_t[..., None]
+    return _ascend(predict, w0, keys, divergence, keep, epsilon, steps, learning_rate, penalty, random_state)
+
+
+def _ascend(predict, w0, keys, divergence, keep, epsilon, steps, learning_rate, penalty, random_state):
+    """The search of :func:`adversarial` and :func:`adversarial_heads`: Adam on free logits, each distribution
+    a softmax over its real ``keys`` (last axis); the best feasible attention seen is kept per review."""
     p0 = tf.constant(np.asarray(predict(tf.constant(w0))), tf.float32)
     rng = np.random.default_rng(random_state)
     start = np.log(np.where(keys, w0, 1.0) + 1e-12) + rng.normal(scale=0.5, size=w0.shape)
     logits = tf.Variable(np.where(keys, start, 0.0).astype(np.float32))
-    keys_t, rows_t, w0_t = tf.constant(keys), tf.constant(rows), tf.constant(w0)
-    real_rows = tf.reduce_sum(tf.cast(rows_t, tf.float32), axis=(1, 2))
+    keys_t, w0_t = tf.constant(keys), tf.constant(w0)
     opt = keras.optimizers.Adam(learning_rate)
+    opt.build([logits])
 
     def dist():
         a = tf.nn.softmax(tf.where(keys_t, logits, -1e9), axis=-1) * tf.cast(keys_t, tf.float32)
-        return tf.where(rows_t[..., None], a, w0_t)  # padded queries keep their (unused) rows
+        return a if keep is None else tf.where(keep, a, w0_t)
 
-    opt.build([logits])
-
-    @tf.function(autograph=False)
+    @tf.function(autograph=False)  # one compiled step: an eager loop spends most of its time in Python
     def step():
         with tf.GradientTape() as tape:
             a = dist()
             change = 0.5 * tf.reduce_sum(tf.abs(predict(a) - p0), axis=1)
-            per_row = tf.where(rows_t, _jsd_rows(a, w0_t), 0.0)
-            divergence = tf.reduce_sum(per_row, axis=(1, 2)) / real_rows
-            loss = -tf.reduce_sum(divergence - penalty * tf.nn.relu(change - epsilon))
+            d = divergence(a, w0_t)
+            loss = -tf.reduce_sum(d - penalty * tf.nn.relu(change - epsilon))
         opt.apply_gradients([(tape.gradient(loss, logits), logits)])
-        return a, divergence, change
+        return a, d, change
 
     best_w, best_jsd, best_change = w0.copy(), np.zeros(len(w0)), np.zeros(len(w0))
     for _ in range(steps):
-        a, divergence, change = step()
-        d, ch = divergence.numpy(), change.numpy()
+        a, d, change = step()
+        d, ch = d.numpy(), change.numpy()
         better = (ch <= epsilon) & (d > best_jsd)
         if better.any():
             best_w[better], best_jsd[better], best_change[better] = a.numpy()[better], d[better], ch[better]
