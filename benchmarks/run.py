@@ -95,8 +95,11 @@ def book_row():
     """The book built from clean (``make book-clean``): every chapter executed, none taken from the cache."""
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     start = time.perf_counter()
+    execute = [sys.executable, "scripts/execute_book.py", "--workers", "2"]  # as `make book`: 2 chapters at once
     build = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
-    done = subprocess.run(build, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(execute, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode == 0:
+        done = subprocess.run(build, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     return {
         "benchmark": "make book-clean (warm environment, empty cache)",
@@ -115,6 +118,9 @@ def stage_rows(path=STAGE_TIMES):
         return []
     lines = path.read_text().splitlines()[1:]
     stages = [(name, int(seconds)) for name, seconds in (ln.split("\t") for ln in lines if ln.strip())]
+    # `total` is the run's own wall time (a background stage overlaps the others, so the stages do not add up to it).
+    total = dict(stages).get("total")
+    stages = [(name, seconds) for name, seconds in stages if name != "total"]
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime))
     rows = [
         {
@@ -127,10 +133,11 @@ def stage_rows(path=STAGE_TIMES):
         }
         for name, seconds in stages
     ]
-    total = sum(seconds for _, seconds in stages)
+    if total is None:  # written before make test recorded its total: no stage ran in the background
+        total = sum(seconds for _, seconds in stages)
     rows.append(
         {
-            "benchmark": f"make test, {len(stages)} stages",
+            "benchmark": "make test, every stage",
             "measure": f"wall time (run ending {when}); CI's limit is {CI_LIMIT_S} s",
             "value": total,
             "unit": "s",

@@ -36,6 +36,12 @@ def _book(folder, claim_holds):
     nbformat.write(nb, folder / "chapter.ipynb")
 
 
+def _execute(folder):
+    """`make book`'s first step: the chapters executed into the cache, two at a time."""
+    command = [sys.executable, str(ROOT / "scripts" / "execute_book.py"), "--book", str(folder), "--workers", "2"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
 def _build(folder):
     command = [str(JUPYTER_BOOK), "build", str(folder), "-W", "-n", "--keep-going"]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -44,12 +50,21 @@ def _build(folder):
 @pytest.mark.parametrize("claim_holds", [True, False], ids=["claim-holds", "claim-fails"])
 def test_a_failed_claim_fails_the_book_build(tmp_path, claim_holds):
     _book(tmp_path, claim_holds)
-    done = _build(tmp_path)
-    log = done.stdout + done.stderr
+    executed = _execute(tmp_path)
+    log = executed.stdout + executed.stderr
     if claim_holds:
+        assert executed.returncode == 0 and "1 of 1 executed" in log, log[-3000:]
+        done = _build(tmp_path)
+        log = done.stdout + done.stderr
         assert done.returncode == 0, log[-3000:]
-        assert (tmp_path / "_build" / ".jupyter_cache").is_dir(), "execute_notebooks is not 'cache'"
+        assert "Using cached notebook" in log and "Executing notebook" not in log, "the build executed again"
+        assert "every chapter's outputs are cached" in _execute(tmp_path).stdout
     else:
+        # The pre-execution stops `make book` with the failing chapter's traceback, which names the claim ...
+        assert executed.returncode == 1 and "chapter.ipynb failed" in log and "ClaimFailed" in log, log[-3000:]
+        # ... and the build on its own (nothing was cached) fails as well.
+        done = _build(tmp_path)
+        log = done.stdout + done.stderr
         assert done.returncode != 0 and "ClaimFailed" in log, log[-3000:]
         # A failed execution is not cached: building again as `make book` does (which also drops Sphinx's
         # environment, else Sphinx would not read the unchanged page again nor repeat its warning) fails again.
