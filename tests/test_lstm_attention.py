@@ -29,12 +29,12 @@ def test_early_stopped_cards_record_the_validation_split_and_the_best_epoch(name
 
 def test_validation_split_is_the_tail_of_the_training_set_and_only_for_early_stopping(imdb):
     (texts, labels), _ = imdb
-    _, _, n_fit, (x_val, y_val), x_fit = models._datasets("imdb_lstm_uniform", seed=0)
-    assert n_fit == len(x_fit) == 9000 and len(x_val) == 1000
+    _, _, (x_val, y_val), x_fit = models._datasets("imdb_lstm_uniform", seed=0)
+    assert len(x_fit) == 9000 and len(x_val) == 1000
     assert list(x_fit) == list(texts[:9000]) and list(x_val) == list(texts[9000:])
     np.testing.assert_array_equal(y_val, labels[9000:])
-    _, _, n_train, val, _ = models._datasets("imdb_lstm", seed=0)
-    assert n_train == len(texts) and val is None
+    _, _, val, x_train = models._datasets("imdb_lstm", seed=0)
+    assert len(x_train) == len(texts) and val is None
 
 
 def test_attention_of_the_lstm_is_a_distribution_over_its_words(zoo, imdb):

@@ -309,7 +309,7 @@ def _augment(seed):
 
 
 def _datasets(name, seed):
-    """(shuffled training set, test pair, training size, validation pair or None, training inputs)."""
+    """(shuffled training set, test pair, validation pair or None, training inputs)."""
     kind = RECIPES[name][1]
     if kind == "mnist":
         (x_train, y_train), test = data.load_mnist()
@@ -320,9 +320,8 @@ def _datasets(name, seed):
         n_fit = len(y_train) - int(round(VAL_FRACTION * len(y_train)))
         val = (x_train[n_fit:], y_train[n_fit:])
         x_train, y_train = x_train[:n_fit], y_train[:n_fit]
-    inputs = tf.constant(list(x_train)) if kind == "imdb" else x_train
-    train = tf.data.Dataset.from_tensor_slices((inputs, y_train))
-    return train.shuffle(len(y_train), seed=seed, reshuffle_each_iteration=True), test, len(y_train), val, x_train
+    train = tf.data.Dataset.from_tensor_slices((forward._as_tensor(x_train, kind == "imdb"), y_train))
+    return train.shuffle(len(y_train), seed=seed, reshuffle_each_iteration=True), test, val, x_train
 
 
 def train(name, epochs=None, seed=0, save=False):
@@ -343,7 +342,7 @@ def train(name, epochs=None, seed=0, save=False):
     builder, kind, default_epochs, batch, lr = RECIPES[name]
     epochs = default_epochs if epochs is None else epochs
     keras.utils.set_random_seed(seed)
-    train_ds, (x_test, y_test), n_train, val, x_train = _datasets(name, seed)
+    train_ds, (x_test, y_test), val, x_train = _datasets(name, seed)
     if kind == "imdb":
         model = builder(text_vectorizer(x_train, multi_hot=name == "imdb_bow"))
     else:
@@ -353,15 +352,18 @@ def train(name, epochs=None, seed=0, save=False):
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
     fit = {}
     if val is not None:
-        x_val = tf.constant(list(val[0])) if kind == "imdb" else val[0]
         stop = keras.callbacks.EarlyStopping("val_accuracy", patience=1, mode="max", restore_best_weights=True)
-        fit = {"validation_data": (x_val, val[1]), "validation_batch_size": 250, "callbacks": [stop]}
+        fit = {
+            "validation_data": (forward._as_tensor(val[0], kind == "imdb"), val[1]),
+            "validation_batch_size": 250,
+            "callbacks": [stop],
+        }
     start = time.perf_counter()
     history = model.fit(train_ds.batch(batch).prefetch(2), epochs=epochs, verbose=0, **fit)
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(np.argmax(predict_proba(model, x_test), 1) == y_test))
     facts = {
-        "data": f"embedded {kind}: {n_train} training examples; tested on {len(y_test)} held-out examples",
+        "data": f"embedded {kind}: {len(x_train)} training examples; tested on {len(y_test)} held-out examples",
         "epochs": epochs,
     }
     if val is not None:
